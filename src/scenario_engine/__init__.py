@@ -1,0 +1,82 @@
+"""scenario-engine: scenario-based testing for event-driven systems, as Python playbooks.
+
+Everything a playbook needs is importable from here. Names load on first use,
+so ``import scenario_engine`` (and ``scenario --help``) stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from loguru import logger as _logger
+
+_logger.disable("scenario_engine")
+
+if TYPE_CHECKING:
+    from scenario_engine.dsl.assertions import Always, Count, Custom, Never, Sequence, Within
+    from scenario_engine.dsl.chaos import Delay, Drop, Duplicate, Inject, Modify, Outage, Reorder
+    from scenario_engine.dsl.scenario import ChaosPlaybook, Scenario
+    from scenario_engine.dsl.spec import Spec
+    from scenario_engine.events import Event
+    from scenario_engine.plan.nodes import Plan
+
+__all__ = [
+    "Always",
+    "ChaosPlaybook",
+    "Count",
+    "Custom",
+    "Delay",
+    "Drop",
+    "Duplicate",
+    "Event",
+    "Inject",
+    "Modify",
+    "Never",
+    "Outage",
+    "Plan",
+    "Reorder",
+    "Scenario",
+    "Sequence",
+    "Spec",
+    "Within",
+    "__version__",
+]
+
+_LAZY = {
+    "Always": "scenario_engine.dsl.assertions",
+    "Count": "scenario_engine.dsl.assertions",
+    "Custom": "scenario_engine.dsl.assertions",
+    "Never": "scenario_engine.dsl.assertions",
+    "Sequence": "scenario_engine.dsl.assertions",
+    "Within": "scenario_engine.dsl.assertions",
+    "Delay": "scenario_engine.dsl.chaos",
+    "Drop": "scenario_engine.dsl.chaos",
+    "Duplicate": "scenario_engine.dsl.chaos",
+    "Inject": "scenario_engine.dsl.chaos",
+    "Modify": "scenario_engine.dsl.chaos",
+    "Outage": "scenario_engine.dsl.chaos",
+    "Reorder": "scenario_engine.dsl.chaos",
+    "ChaosPlaybook": "scenario_engine.dsl.scenario",
+    "Scenario": "scenario_engine.dsl.scenario",
+    "Spec": "scenario_engine.dsl.spec",
+    "Event": "scenario_engine.events",
+    "Plan": "scenario_engine.plan.nodes",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("scenario-engine")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'scenario_engine' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

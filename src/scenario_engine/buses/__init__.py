@@ -1,0 +1,1 @@
+"""Buses shipped with the core: the embedded in-memory bus."""

@@ -1,0 +1,1 @@
+"""Fluent builders and spec classes that compile playbooks to plans."""

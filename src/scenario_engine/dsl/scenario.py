@@ -1,0 +1,385 @@
+"""The fluent, persistent builders: :class:`Scenario` and :class:`ChaosPlaybook`.
+
+Every method validates its own arguments and returns a *new* builder, so a
+base scenario can be specialised many ways::
+
+    >>> base = Scenario("base", seed=1).phase("calm", cycles=3)
+    >>> longer = base.phase("later", cycles=2)
+    >>> len(base.build().steps), len(longer.build().steps)
+    (1, 2)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+
+from scenario_engine.durations import DurationError, parse_duration
+from scenario_engine.dsl.assertions import AssertionSpec
+from scenario_engine.dsl.chaos import TRIGGER_NAMES, ChaosSpec, make_triggers
+from scenario_engine.dsl.spec import Spec, SpecError
+from scenario_engine.errors import Problem
+from scenario_engine.plan.nodes import (
+    ChaosNode,
+    CheckStep,
+    DoStep,
+    GenerateStep,
+    GeneratorNode,
+    PhaseStep,
+    Plan,
+    PublishStep,
+    Ref,
+    RelayNode,
+    SystemNode,
+    WaitForStep,
+)
+from scenario_engine.plan.values import CallableRef, FrozenMap, callable_target, freeze
+
+__all__ = ["ChaosPlaybook", "Scenario"]
+
+
+def _callable_ref(value: Any, where: str) -> CallableRef:
+    if isinstance(value, CallableRef):
+        return value
+    if isinstance(value, str):
+        if ":" not in value:
+            raise SpecError(
+                [Problem(where, f"expected 'module:name' (got {value!r})", "'mypkg.systems:Echo'")]
+            )
+        return CallableRef(value)
+    if callable(value):
+        return CallableRef(callable_target(value), value)
+    raise SpecError([Problem(where, f"expected a callable or 'module:name' (got {value!r})")])
+
+
+def _seconds(value: Any, where: str) -> float:
+    try:
+        return parse_duration(value)
+    except DurationError as err:
+        raise SpecError([Problem(where, str(err))]) from None
+
+
+def _component(kind: str, spec: Any, params: Mapping[str, Any], where: str) -> Ref:
+    if isinstance(spec, Spec):
+        if spec.__kind__ != kind:
+            raise SpecError(
+                [Problem(where, f"expected a {kind}, got a {spec.__kind__} ({spec!r})")]
+            )
+        if params:
+            raise SpecError(
+                [Problem(where, f"{spec!r} is already configured; pass no extra parameters "
+                                f"(got {sorted(params)})")]
+            )
+        return spec.to_ref()
+    if isinstance(spec, str) and spec:
+        try:
+            frozen = FrozenMap({k: freeze(v) for k, v in params.items()})
+        except (TypeError, ValueError) as err:
+            raise SpecError([Problem(where, str(err))]) from None
+        return Ref(kind=kind, name=spec, params=frozen)
+    raise SpecError([Problem(where, f"expected a {kind} name or spec object (got {spec!r})")])
+
+
+def _positive_int(value: Any, name: str, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SpecError([Problem(where, f"{name} must be an integer >= 1 (got {value!r})")])
+    return value
+
+
+@attrs.frozen(repr=False)
+class ChaosPlaybook:
+    """A reusable, named bundle of chaos actions to ``include`` in scenarios."""
+
+    name: str
+    chaos_nodes: tuple[ChaosNode, ...] = ()
+
+    def chaos(self, action: ChaosSpec | str, **params: Any) -> ChaosPlaybook:
+        """Add a chaos action (a spec object, or a registry name with triggers and params)."""
+        node = _chaos_node(action, params, f"ChaosPlaybook({self.name!r}).chaos(...)")
+        return attrs.evolve(self, chaos_nodes=(*self.chaos_nodes, node))
+
+    def include(self, other: ChaosPlaybook) -> ChaosPlaybook:
+        """Add every action of another playbook."""
+        return attrs.evolve(self, chaos_nodes=(*self.chaos_nodes, *other.chaos_nodes))
+
+    def __repr__(self) -> str:
+        return f"ChaosPlaybook({self.name!r}) with {len(self.chaos_nodes)} action(s)"
+
+
+def _chaos_node(action: Any, params: dict[str, Any], where: str) -> ChaosNode:
+    during = params.pop("during", None)
+    if isinstance(action, ChaosSpec):
+        if params:
+            raise SpecError(
+                [Problem(where, f"{action!r} is already configured (got extra {sorted(params)})")]
+            )
+        return action.to_node(during=during)
+    trigger_args = {k: params.pop(k) for k in list(params) if k in TRIGGER_NAMES}
+    ref = _component("chaos", action, params, where)
+    return ChaosNode(action=ref, triggers=make_triggers(**trigger_args), during=during)
+
+
+@attrs.frozen(repr=False)
+class Scenario:
+    """A scenario under construction; ``build()`` returns its immutable :class:`Plan`.
+
+    >>> from scenario_engine import Count
+    >>> plan = (Scenario("demo", seed=7)
+    ...         .generator("counter", topic="tick", every="1s")
+    ...         .phase("warm", cycles=3)
+    ...         .expect(Count("tick", exact=3))
+    ...         .build())
+    >>> plan.seed, [step.name for step in plan.steps]
+    (7, ['warm'])
+    """
+
+    _plan: Plan
+
+    def __init__(
+        self,
+        name: str,
+        seed: int = 0,
+        *,
+        description: str = "",
+        tags: tuple[str, ...] | list[str] = (),
+    ) -> None:
+        if not isinstance(name, str) or not name.strip():
+            raise SpecError([Problem("Scenario(...)", f"name must be a non-empty string (got {name!r})")])
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise SpecError([Problem(f"Scenario({name!r})", f"seed must be an integer (got {seed!r})")])
+        self.__attrs_init__(  # type: ignore[attr-defined]
+            Plan(name=name, seed=seed, description=description, tags=tuple(tags))
+        )
+
+    @classmethod
+    def _from_plan(cls, plan: Plan) -> Scenario:
+        new = object.__new__(cls)
+        object.__setattr__(new, "_plan", plan)
+        return new
+
+    def _evolve(self, **changes: Any) -> Scenario:
+        return Scenario._from_plan(attrs.evolve(self._plan, **changes))
+
+    def _where(self, method: str) -> str:
+        return f"Scenario({self._plan.name!r}).{method}"
+
+    @property
+    def name(self) -> str:
+        return self._plan.name
+
+    # ------------------------------------------------------------------ settings
+
+    def seed(self, seed: int) -> Scenario:
+        """Set the seed every random draw of the run derives from."""
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise SpecError([Problem(self._where("seed(...)"), f"seed must be an integer (got {seed!r})")])
+        return self._evolve(seed=seed)
+
+    def bus(self, url: str) -> Scenario:
+        """Run on the bus at ``url`` (``memory://``, ``redis://...``, ``nats://...``)."""
+        if not isinstance(url, str) or "://" not in url:
+            raise SpecError(
+                [Problem(self._where("bus(...)"), f"expected a bus URL (got {url!r})", "'memory://'")]
+            )
+        return self._evolve(bus=url)
+
+    def clock(self, kind: str, *, speed: float = 1.0) -> Scenario:
+        """``virtual`` (discrete events, default on memory://) or ``wall`` (real time x speed)."""
+        where = self._where(f"clock({kind!r})")
+        if kind not in ("virtual", "wall"):
+            raise SpecError([Problem(where, f"clock must be 'virtual' or 'wall' (got {kind!r})")])
+        if isinstance(speed, bool) or not isinstance(speed, int | float) or speed <= 0:
+            raise SpecError([Problem(where, f"speed must be > 0 (got {speed!r})")])
+        return self._evolve(clock=kind, speed=float(speed))
+
+    def timeout(self, limit: Any) -> Scenario:
+        """Stop the run (as a failure) once this much clock time has passed."""
+        return self._evolve(timeout=_seconds(limit, self._where("timeout(...)")))
+
+    def vars(self, **variables: Any) -> Scenario:
+        """Variables for payload templates (``{{name}}``); ``--var`` overrides them."""
+        return self._evolve(vars=FrozenMap({**self._plan.vars, **freeze(variables)}))
+
+    def tags(self, *tags: str) -> Scenario:
+        """Labels for selecting and reporting."""
+        return self._evolve(tags=(*self._plan.tags, *tags))
+
+    def description(self, text: str) -> Scenario:
+        """A sentence saying what the scenario shows."""
+        return self._evolve(description=text)
+
+    # ------------------------------------------------------------------ the world
+
+    def system(self, target: Any, **params: Any) -> Scenario:
+        """An in-process system under test: ``'module:Class'`` or a callable taking the bus."""
+        node = SystemNode(
+            target=_callable_ref(target, self._where("system(...)")),
+            params=FrozenMap(freeze(params)),
+        )
+        return self._evolve(systems=(*self._plan.systems, node))
+
+    def generator(
+        self,
+        generator: Any,
+        *,
+        topic: str,
+        every: Any = 1.0,
+        key: str | None = None,
+        **params: Any,
+    ) -> Scenario:
+        """Emit on ``topic`` every ``every`` while phases run; params go to the generator."""
+        where = self._where(f"generator({generator!r})")
+        if not isinstance(topic, str) or not topic:
+            raise SpecError([Problem(where, f"topic must be a non-empty string (got {topic!r})")])
+        period = _seconds(every, where)
+        if period <= 0:
+            raise SpecError([Problem(where, f"every must be > 0 (got {every!r})")])
+        node = GeneratorNode(
+            ref=_component("generator", generator, params, where), topic=topic, every=period, key=key
+        )
+        return self._evolve(generators=(*self._plan.generators, node))
+
+    def relay(self, source: str, target: str) -> Scenario:
+        """Consume ``source``, pass each message through chaos, republish on ``target``."""
+        return self._evolve(relays=(*self._plan.relays, RelayNode(source=source, target=target)))
+
+    # ------------------------------------------------------------------ steps
+
+    def phase(
+        self,
+        name: str,
+        *,
+        cycles: int | None = None,
+        duration: Any = None,
+        profile: Any = None,
+        **params: Any,
+    ) -> Scenario:
+        """Run the generators for ``cycles`` cycles (or ``duration``) under ``profile``."""
+        where = self._where(f"phase({name!r})")
+        if (cycles is None) == (duration is None):
+            raise SpecError([Problem(where, "give cycles= or duration=, not both or neither",
+                                     "phase('calm', cycles=10)")])
+        if cycles is not None:
+            _positive_int(cycles, "cycles", where)
+        seconds = None if duration is None else _seconds(duration, where)
+        if seconds is not None and seconds <= 0:
+            raise SpecError([Problem(where, f"duration must be > 0 (got {duration!r})")])
+        ref = None
+        if profile is not None:
+            ref = _component("profile", profile, params, where)
+        elif params:
+            raise SpecError([Problem(where, f"parameters {sorted(params)} given without a profile")])
+        step = PhaseStep(name=name, cycles=cycles, duration=seconds, profile=ref)
+        return self._evolve(steps=(*self._plan.steps, step))
+
+    def publish(
+        self,
+        topic: str,
+        payload: Any = None,
+        *,
+        repeat: int = 1,
+        interval: Any = 0,
+        delay: Any = 0,
+        key: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Scenario:
+        """Publish a payload template (``{{index}}``, ``{{timestamp}}``, ``{{var}}``)."""
+        where = self._where(f"publish({topic!r})")
+        _positive_int(repeat, "repeat", where)
+        try:
+            frozen_payload = freeze(payload)
+        except (TypeError, ValueError) as err:
+            raise SpecError([Problem(where, str(err))]) from None
+        step = PublishStep(
+            topic=topic,
+            payload=frozen_payload,
+            key=key,
+            headers=FrozenMap(dict(headers or {})),
+            repeat=repeat,
+            interval=_seconds(interval, where),
+            delay=_seconds(delay, where),
+        )
+        return self._evolve(steps=(*self._plan.steps, step))
+
+    def wait_for(self, topic: str, *, timeout: Any = 5.0, where: Any = None) -> Scenario:
+        """Block until an event on ``topic`` (matching ``where``) arrives; fail at ``timeout``."""
+        here = self._where(f"wait_for({topic!r})")
+        seconds = _seconds(timeout, here)
+        if seconds <= 0:
+            raise SpecError([Problem(here, f"timeout must be > 0 (got {timeout!r})")])
+        if where is not None and not (callable(where) or isinstance(where, Mapping)):
+            raise SpecError([Problem(here, f"where must be a callable or a mapping (got {where!r})")])
+        step = WaitForStep(topic=topic, timeout=seconds, where=freeze(where))
+        return self._evolve(steps=(*self._plan.steps, step))
+
+    def do(self, fn: Callable[..., Any] | str, *, name: str | None = None) -> Scenario:
+        """Call ``fn(ctx)`` mid-run (``ctx.publish``, ``ctx.events``, ``ctx.now``)."""
+        ref = _callable_ref(fn, self._where("do(...)"))
+        label = name or ref.target.rpartition(":")[2]
+        return self._evolve(steps=(*self._plan.steps, DoStep(fn=ref, name=label)))
+
+    def check(self, *assertions: Any, name: str | None = None) -> Scenario:
+        """A checkpoint: these assertions must hold on what was delivered so far."""
+        where = self._where("check(...)")
+        if not assertions:
+            raise SpecError([Problem(where, "give at least one assertion", "check(Count('x', min=1))")])
+        refs = tuple(_component("assertion", a, {}, where) for a in assertions)
+        label = name or f"check {sum(isinstance(s, CheckStep) for s in self._plan.steps) + 1}"
+        return self._evolve(steps=(*self._plan.steps, CheckStep(name=label, assertions=refs)))
+
+    def generate(self, count: int = 1) -> Scenario:
+        """Emit ``count`` ticks of every generator now, without advancing cycles."""
+        _positive_int(count, "count", self._where("generate(...)"))
+        return self._evolve(steps=(*self._plan.steps, GenerateStep(count=count)))
+
+    # ------------------------------------------------------------------ chaos and checks
+
+    def chaos(self, action: ChaosSpec | str, **params: Any) -> Scenario:
+        """Add a chaos action: a spec (``Delay(...)``) or a registry name with params."""
+        node = _chaos_node(action, params, self._where("chaos(...)"))
+        return self._evolve(chaos=(*self._plan.chaos, node))
+
+    def include(self, other: ChaosPlaybook | Scenario, *, during: str | None = None) -> Scenario:
+        """Add a ChaosPlaybook's actions (only ``during`` a phase, if given), or another
+        scenario's steps, chaos and expectations."""
+        if isinstance(other, ChaosPlaybook):
+            nodes = tuple(
+                attrs.evolve(n, during=n.during or during, origin=n.origin or other.name)
+                for n in other.chaos_nodes
+            )
+            return self._evolve(chaos=(*self._plan.chaos, *nodes))
+        if isinstance(other, Scenario):
+            if during is not None:
+                raise SpecError([Problem(self._where("include(...)"),
+                                         "during= applies to chaos playbooks, not scenarios")])
+            theirs = other._plan
+            return self._evolve(
+                steps=(*self._plan.steps, *theirs.steps),
+                chaos=(*self._plan.chaos, *theirs.chaos),
+                expectations=(*self._plan.expectations, *theirs.expectations),
+            )
+        raise SpecError([Problem(self._where("include(...)"),
+                                 f"expected a ChaosPlaybook or a Scenario (got {other!r})")])
+
+    def expect(self, assertion: AssertionSpec | str, **params: Any) -> Scenario:
+        """An assertion checked over the whole run."""
+        ref = _component("assertion", assertion, params, self._where("expect(...)"))
+        return self._evolve(expectations=(*self._plan.expectations, ref))
+
+    # ------------------------------------------------------------------ result
+
+    def build(self) -> Plan:
+        """The immutable plan, after checking it as a whole (every problem at once)."""
+        from scenario_engine.plan.validate import check_plan
+
+        check_plan(self._plan)
+        return self._plan
+
+    def __repr__(self) -> str:
+        p = self._plan
+        return (
+            f"Scenario({p.name!r}, seed={p.seed}) with {len(p.steps)} step(s), "
+            f"{len(p.chaos)} chaos action(s), {len(p.expectations)} expectation(s)"
+        )

@@ -1,0 +1,171 @@
+"""The base of every DSL spec class: a frozen attrs class whose repr is the DSL call.
+
+A spec compiles to a plan :class:`~scenario_engine.plan.nodes.Ref`
+``{kind, name, params}``; parameters left at their default are omitted, so
+``Count('PriceUpdate', min=35)`` and ``.expect('count', topic='PriceUpdate',
+min=35)`` compile to the same node.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import attrs
+
+from scenario_engine.durations import DurationError, parse_duration
+from scenario_engine.errors import PlanError, Problem
+from scenario_engine.plan.nodes import Ref
+from scenario_engine.plan.values import CallableRef, FrozenMap, freeze
+
+__all__ = [
+    "Spec",
+    "SpecError",
+    "at_least",
+    "duration",
+    "show",
+    "spec_for",
+    "unit_interval",
+]
+
+#: registry name -> spec class, filled as spec classes are defined
+_SPECS: dict[tuple[str, str], type[Spec]] = {}
+
+
+class SpecError(PlanError):
+    """A spec was given a bad argument; says which spec, which argument, and why."""
+
+
+def show(value: Any) -> str:
+    """Render a value the way the user wrote it: callables by name, not by address."""
+    if isinstance(value, CallableRef):
+        return value.target.rpartition(":")[2] or value.target
+    if callable(value) and not isinstance(value, type):
+        return getattr(value, "__qualname__", None) or repr(value)
+    if isinstance(value, FrozenMap):
+        return repr(dict(value))
+    return repr(value)
+
+
+class Spec:
+    """Base of spec classes (subclasses are ``attrs.frozen``).
+
+    Class attributes: ``__kind__`` (``chaos``, ``assertion``, ``profile``,
+    ``generator``), ``__registry_name__``, and ``__positional__``: the fields
+    written positionally in the repr.
+    """
+
+    __kind__: ClassVar[str] = ""
+    __registry_name__: ClassVar[str] = ""
+    __positional__: ClassVar[tuple[str, ...]] = ()
+    #: fields that are not component parameters (chaos triggers)
+    __not_params__: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__registry_name__:
+            _SPECS[(cls.__kind__, cls.__registry_name__)] = cls
+
+    def _changed_fields(self) -> list[tuple[str, Any]]:
+        changed = []
+        for field in attrs.fields(type(self)):  # type: ignore[misc]
+            value = getattr(self, field.name)
+            default = field.default
+            if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+                default = default.factory()  # type: ignore[union-attr]
+            if field.name in self.__positional__ or value != default:
+                changed.append((field.name, value))
+        return changed
+
+    def params(self) -> FrozenMap:
+        """The component parameters: every field that is not left at its default."""
+        return FrozenMap(
+            {
+                name: freeze(value)
+                for name, value in self._changed_fields()
+                if name not in self.__not_params__ and value is not None
+            }
+        )
+
+    def to_ref(self) -> Ref:
+        return Ref(kind=self.__kind__, name=self.__registry_name__, params=self.params())
+
+    def __repr__(self) -> str:
+        parts = []
+        changed = self._changed_fields()
+        # the effect's own parameters read first, the generic triggers after
+        changed.sort(key=lambda item: (item[0] not in self.__positional__,
+                                       item[0] in self.__not_params__))
+        for name, value in changed:
+            if name == "at_cycle" and isinstance(value, tuple) and value[0] == value[1]:
+                value = value[0]
+            if name in self.__positional__:
+                if isinstance(value, tuple) and name.endswith("topics") and len(value) == 1:
+                    parts.append(show(value[0]))
+                elif isinstance(value, tuple) and name == "topics":
+                    parts.extend(show(v) for v in value)
+                else:
+                    parts.append(show(value))
+            else:
+                parts.append(f"{name}={show(value)}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+
+def spec_for(kind: str, name: str) -> type[Spec] | None:
+    """The spec class registered for a registry name, if its module was imported."""
+    return _SPECS.get((kind, name))
+
+
+def _fail(instance: Any, name: str, message: str) -> None:
+    cls = type(instance).__name__
+    raise SpecError([Problem(f"{cls}({name}=...)", message)])
+
+
+def unit_interval(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """Validator: a probability in [0, 1]."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        _fail(instance, attribute.name, f"{attribute.name} must be in [0, 1] (got {value!r})")
+
+
+def at_least(minimum: float) -> Any:
+    """Validator factory: a number >= ``minimum`` (None passes)."""
+
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is None:
+            return
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or (isinstance(value, float) and not math.isfinite(value))
+        ):
+            _fail(instance, attribute.name, f"{attribute.name} must be a number (got {value!r})")
+        if value < minimum:
+            _fail(
+                instance,
+                attribute.name,
+                f"{attribute.name} must be >= {minimum:g} (got {value!r})",
+            )
+
+    return check
+
+
+def duration(value: Any) -> float | None:
+    """Converter: a duration with units to seconds (None stays None)."""
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except DurationError as err:
+        raise SpecError([Problem("", str(err))]) from None
+
+
+def topics_tuple(value: str | Any) -> tuple[str, ...]:
+    """Converter: one topic pattern or several, as a tuple."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, Mapping):
+        raise SpecError([Problem("", f"topics must be a string or a list (got {value!r})")])
+    return tuple(value)

@@ -1,0 +1,182 @@
+"""The plan IR: frozen, slotted, keyword-only nodes with no behaviour.
+
+Every component (generator, profile, chaos action, assertion) is a
+:class:`Ref` ``{kind, name, params}`` resolved through the registry at run
+time. Durations are seconds (floats). Collections are tuples; parameters are
+:class:`FrozenMap`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import attrs
+
+from scenario_engine.plan.values import CallableRef, FrozenMap
+
+__all__ = [
+    "FORMAT_VERSION",
+    "ChaosNode",
+    "CheckStep",
+    "DoStep",
+    "GenerateStep",
+    "GeneratorNode",
+    "PhaseStep",
+    "Plan",
+    "PublishStep",
+    "Ref",
+    "RelayNode",
+    "Step",
+    "SystemNode",
+    "Triggers",
+    "WaitForStep",
+    "Where",
+]
+
+FORMAT_VERSION = 1
+
+ComponentKind = Literal["generator", "profile", "chaos", "assertion"]
+
+#: A payload condition: a callable reference, or ``{dot.path: value}`` /
+#: ``{dot.path: {op: value}}`` with op in eq, ne, gt, ge, lt, le, in.
+Where = CallableRef | FrozenMap
+
+_frozen = attrs.frozen(kw_only=True)
+
+
+@_frozen
+class Ref:
+    """A component named by its registry name, with its parameters."""
+
+    kind: str
+    name: str
+    params: FrozenMap = attrs.field(factory=FrozenMap)
+
+
+@_frozen
+class Triggers:
+    """When a chaos action applies; every condition must hold."""
+
+    topics: tuple[str, ...] = ("*",)
+    probability: float = 1.0
+    at_cycle: tuple[int, int] | None = None
+    between: tuple[float, float] | None = None
+    after: str | None = None
+    every: int | None = None
+    where: Where | None = None
+    max_times: int | None = None
+
+
+@_frozen
+class ChaosNode:
+    """A chaos action with its triggers; ``during`` limits it to one phase."""
+
+    action: Ref
+    triggers: Triggers = attrs.field(factory=Triggers)
+    during: str | None = None
+    origin: str | None = None
+
+
+@_frozen
+class GeneratorNode:
+    """A generator emitting on ``topic`` every ``every`` seconds while phases run."""
+
+    ref: Ref
+    topic: str
+    every: float = 1.0
+    key: str | None = None
+
+
+@_frozen
+class SystemNode:
+    """An in-process system under test: a class or callable taking the bus."""
+
+    target: CallableRef
+    params: FrozenMap = attrs.field(factory=FrozenMap)
+
+
+@_frozen
+class RelayNode:
+    """Consume ``source``, pass each message through chaos, republish on ``target``."""
+
+    source: str
+    target: str
+
+
+@_frozen
+class PhaseStep:
+    """Run the generators for ``cycles`` cycles or ``duration`` seconds under a profile."""
+
+    name: str
+    cycles: int | None = None
+    duration: float | None = None
+    profile: Ref | None = None
+
+
+@_frozen
+class PublishStep:
+    """Publish a payload template, possibly repeated."""
+
+    topic: str
+    payload: Any = None
+    key: str | None = None
+    headers: FrozenMap = attrs.field(factory=FrozenMap)
+    repeat: int = 1
+    interval: float = 0.0
+    delay: float = 0.0
+
+
+@_frozen
+class WaitForStep:
+    """Block until an event on ``topic`` (matching ``where``) arrives, or fail at ``timeout``."""
+
+    topic: str
+    timeout: float = 5.0
+    where: Where | None = None
+
+
+@_frozen
+class DoStep:
+    """Call a Python callable with the run context."""
+
+    fn: CallableRef
+    name: str = ""
+
+
+@_frozen
+class CheckStep:
+    """A mid-run checkpoint: these assertions must hold on what was seen so far."""
+
+    name: str
+    assertions: tuple[Ref, ...] = ()
+
+
+@_frozen
+class GenerateStep:
+    """Emit ``count`` ticks of every generator at once, without advancing cycles."""
+
+    count: int = 1
+
+
+Step = PhaseStep | PublishStep | WaitForStep | DoStep | CheckStep | GenerateStep
+
+
+@_frozen
+class Plan:
+    """One scenario, compiled: what the interpreter runs and what plan files hold."""
+
+    name: str
+    seed: int = 0
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    bus: str | None = None
+    clock: str | None = None
+    speed: float = 1.0
+    timeout: float | None = None
+    vars: FrozenMap = attrs.field(factory=FrozenMap)
+    systems: tuple[SystemNode, ...] = ()
+    generators: tuple[GeneratorNode, ...] = ()
+    steps: tuple[Step, ...] = ()
+    chaos: tuple[ChaosNode, ...] = ()
+    relays: tuple[RelayNode, ...] = ()
+    expectations: tuple[Ref, ...] = ()

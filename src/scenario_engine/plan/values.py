@@ -1,0 +1,123 @@
+"""Immutable values the IR is made of: frozen mappings and references to Python callables."""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import attrs
+
+__all__ = ["CallableRef", "FrozenMap", "callable_target", "freeze", "resolve_target", "thaw"]
+
+
+class FrozenMap(Mapping[str, Any]):
+    """A hashable, immutable mapping with a stable (insertion) order."""
+
+    __slots__ = ("_data", "_hash")
+
+    def __init__(self, data: Mapping[str, Any] | None = None, /, **kwargs: Any) -> None:
+        merged = dict(data or {})
+        merged.update(kwargs)
+        self._data = merged
+        self._hash: int | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(frozenset(self._data.items()))
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return dict(self._data) == dict(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._data!r})"
+
+    def set(self, key: str, value: Any) -> FrozenMap:
+        """A copy with ``key`` set."""
+        return FrozenMap({**self._data, key: value})
+
+
+@attrs.frozen
+class CallableRef:
+    """A Python callable named by ``module:qualname``.
+
+    The object itself travels along when a playbook is run in-process, but
+    only ``target`` is part of the plan's identity and of its file form.
+    """
+
+    target: str
+    obj: Any = attrs.field(default=None, eq=False, repr=False, hash=False)
+
+    @property
+    def is_importable(self) -> bool:
+        return "<" not in self.target and ":" in self.target
+
+    def resolve(self) -> Callable[..., Any]:
+        """The callable itself: the object carried along, or the import of ``target``."""
+        if self.obj is not None:
+            return self.obj  # type: ignore[no-any-return]
+        return resolve_target(self.target)  # type: ignore[no-any-return]
+
+
+def callable_target(obj: Any) -> str:
+    """``module:qualname`` of a callable; lambdas and closures carry ``<`` in theirs."""
+    module = getattr(obj, "__module__", None) or "?"
+    qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if qualname is None:
+        qualname = f"<{type(obj).__name__} instance>"
+    return f"{module}:{qualname}"
+
+
+def resolve_target(target: str) -> Any:
+    """Import ``module:qualname`` (or ``module.attr``) and return the object."""
+    module_name, sep, qualname = target.partition(":")
+    if not sep:
+        module_name, _, qualname = target.rpartition(".")
+    obj: Any = importlib.import_module(module_name)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def freeze(value: Any) -> Any:
+    """Turn plain data (dicts, lists) into IR values (FrozenMap, tuples); keeps scalars."""
+    if isinstance(value, FrozenMap | CallableRef):
+        return value
+    if isinstance(value, Mapping):
+        return FrozenMap({str(k): freeze(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(freeze(v) for v in value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"numbers in a plan must be finite (got {value!r})")
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if callable(value):
+        return CallableRef(callable_target(value), value)
+    raise TypeError(
+        f"a plan can hold strings, numbers, booleans, lists, mappings and callables "
+        f"(got {type(value).__name__}: {value!r})"
+    )
+
+
+def thaw(value: Any) -> Any:
+    """The plain-data twin of an IR value: dicts and lists, callables resolved."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [thaw(v) for v in value]
+    if isinstance(value, CallableRef):
+        return value.resolve()
+    return value

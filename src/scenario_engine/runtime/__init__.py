@@ -1,0 +1,1 @@
+"""The interpreter: clocks, scheduling, chaos, monitors, recording."""

@@ -5,36 +5,43 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import attrs
 
-__all__ = ["Event", "TopicPattern", "payload_get"]
+__all__ = ["NO_HEADERS", "Event", "TopicPattern", "payload_get"]
 
 
-def _freeze_headers(value: Mapping[str, str] | None) -> Mapping[str, str]:
-    return dict(value) if value else {}
+#: the shared empty header mapping (events without headers allocate nothing)
+NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 
-@attrs.frozen(eq=True)
+@attrs.define(slots=True, eq=True, weakref_slot=False)
 class Event:
     """One message on the bus.
 
     ``time`` is clock time in seconds since the run started (virtual or wall);
-    ``seq`` is the order in which the engine saw it (0 until recorded);
-    ``cycle`` is the scenario cycle during which it was produced.
-    ``source`` tells who published it: ``engine``, ``system`` or ``chaos``.
+    ``seq`` is the event's line number in the run's event log, stamped when
+    it is delivered; ``cycle`` is the scenario cycle during which it was
+    produced; ``source`` tells who published it (``engine``, ``system``,
+    ``chaos``, ``relay``); ``marks`` names the chaos actions that touched it.
+
+    Treat events as values: the engine stamps ``seq`` and ``time`` in place
+    on delivery, so code that emits one event twice emits copies
+    (:func:`attrs.evolve`).
     """
 
     topic: str
     payload: Any = None
     key: str | None = None
-    headers: Mapping[str, str] = attrs.field(factory=dict, converter=_freeze_headers)
+    headers: Mapping[str, str] = NO_HEADERS
     id: str = ""
     time: float = 0.0
     seq: int = 0
     cycle: int = 0
     source: str = "engine"
+    marks: tuple[str, ...] = ()
 
 
 def payload_get(payload: Any, path: str, default: Any = None) -> Any:

@@ -16,6 +16,7 @@ import attrs
 
 from scenario_engine.durations import DurationError, parse_duration
 from scenario_engine.errors import PlanError, Problem
+from scenario_engine.plan.describe import register_spec
 from scenario_engine.plan.nodes import Ref
 from scenario_engine.plan.values import CallableRef, FrozenMap, freeze
 
@@ -66,6 +67,7 @@ class Spec:
         super().__init_subclass__(**kwargs)
         if cls.__registry_name__:
             _SPECS[(cls.__kind__, cls.__registry_name__)] = cls
+            register_spec(cls.__kind__, cls.__registry_name__, cls.__name__, cls.__positional__)
 
     def _changed_fields(self) -> list[tuple[str, Any]]:
         changed = []

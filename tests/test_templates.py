@@ -1,0 +1,175 @@
+"""Payload templates: placeholders, types, errors, and compiled = interpreted."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scenario_engine.plan.values import FrozenMap, freeze
+from scenario_engine.templates import (
+    TemplateError,
+    compile_template,
+    iso_timestamp,
+    placeholders,
+    render,
+)
+
+CONTEXT = {"index": 3, "user": "bob", "price": 101.5, "order": {"id": "o-7", "lines": [1, 2]}}
+
+
+@pytest.fixture(params=["render", "compiled"])
+def run(request):
+    if request.param == "render":
+        return render
+    return lambda template, context: compile_template(template)(context)
+
+
+def test_whole_placeholder_keeps_the_type(run):
+    """A string that is exactly one placeholder takes the variable's value and type."""
+    assert run("{{index}}", CONTEXT) == 3
+    assert run("{{ price }}", CONTEXT) == 101.5
+
+
+def test_placeholders_inside_strings_are_str_formatted(run):
+    """Placeholders inside a longer string are formatted with str()."""
+    assert run("o-{{index}}-{{user}}!", CONTEXT) == "o-3-bob!"
+    assert run("{{index}}{{index}}", CONTEXT) == "33"
+    assert run("p={{price}}", CONTEXT) == "p=101.5"
+
+
+def test_renders_recursively_and_returns_plain_data(run):
+    """FrozenMap and tuples from the plan come out as dicts and lists."""
+    template = freeze({"orderId": "o-{{index}}", "tags": ("a", "{{user}}"), "n": {"x": 1}})
+    assert isinstance(template, FrozenMap)
+    out = run(template, CONTEXT)
+    assert out == {"orderId": "o-3", "tags": ["a", "bob"], "n": {"x": 1}}
+    assert type(out) is dict
+    assert type(out["tags"]) is list
+    assert type(out["n"]) is dict
+
+
+def test_dot_paths_read_inside_variables(run):
+    """``{{order.id}}`` reads a path inside a variable."""
+    assert run("{{order.id}}", CONTEXT) == "o-7"
+    assert run("line {{order.lines.1}}", CONTEXT) == "line 2"
+
+
+def test_mapping_keys_are_rendered_to_strings(run):
+    """Keys with placeholders render, and always to strings."""
+    assert run({"{{index}}": 1, "k-{{user}}": 2}, CONTEXT) == {"3": 1, "k-bob": 2}
+
+
+def test_variable_values_come_out_as_unshared_plain_data(run):
+    """A whole-placeholder mapping variable is copied to a plain dict each time."""
+    context = {"meta": FrozenMap({"a": (1, 2)})}
+    out = run("{{meta}}", context)
+    assert out == {"a": [1, 2]}
+    assert type(out) is dict
+
+
+def test_unknown_variable_names_it_and_lists_known_names(run):
+    """An unknown variable raises TemplateError (a KeyError) naming it and the known ones."""
+    with pytest.raises(TemplateError) as info:
+        run({"user": "{{usr}}"}, {"user": "bob", "index": 1})
+    assert str(info.value) == "unknown template variable 'usr'; known: index, user"
+    assert isinstance(info.value, KeyError)
+    assert info.value.name == "usr"
+
+
+def test_unknown_path_inside_variable(run):
+    """A dot path that does not exist inside a variable names the path."""
+    with pytest.raises(TemplateError) as info:
+        run("{{order.price}}", {"order": {"id": 1}})
+    assert str(info.value) == "template variable 'order' has no 'price'; known: order"
+
+
+def test_text_that_is_not_a_placeholder_stays(run):
+    """Single braces, empty or malformed placeholders are literal text."""
+    text = "{x} {{ }} {{1a}} {{a b}} {"
+    assert run(text, {}) == text
+
+
+def test_literals_with_quotes_and_backslashes_survive_compilation(run):
+    """Literal parts are quoted safely in the compiled code."""
+    text = "it's \"{{user}}\" \\n {{{{index}}}}"
+    assert run(text, CONTEXT) == "it's \"bob\" \\n {{3}}"
+
+
+def test_static_template_gives_a_fresh_copy_each_time():
+    """A template without placeholders still returns a new object per render."""
+    template = freeze({"a": [1, {"b": 2.5}], "c": None, "d": True})
+    fn = compile_template(template)
+    first, second = fn({}), fn({})
+    assert first == second == {"a": [1, {"b": 2.5}], "c": None, "d": True}
+    first["a"][1]["b"] = 0
+    assert second["a"][1]["b"] == 2.5
+    assert fn({})["a"][1]["b"] == 2.5
+
+
+def test_scalar_template_is_returned_as_is():
+    """An immutable scalar needs no copy."""
+    assert compile_template(42)({}) == 42
+    assert compile_template("plain")({}) == "plain"
+    assert compile_template(None)({}) is None
+
+
+def test_substitute_false_copies_without_rendering():
+    """With substitute=False, placeholders are kept as text (constant payloads)."""
+    fn = compile_template({"t": "{{index}}"}, substitute=False)
+    assert fn({}) == {"t": "{{index}}"}
+
+
+def test_non_finite_floats_and_other_objects_are_kept():
+    """Values that have no literal form are bound as constants."""
+    marker = object()
+    out = compile_template({"x": float("inf"), "o": marker, 1: "k"})({})
+    assert out == {"x": float("inf"), "o": marker, 1: "k"}
+
+
+def test_deep_templates_fall_back_to_the_interpreter():
+    """Templates nested past the compiler's depth still render."""
+    template: object = "{{index}}"
+    for _ in range(60):
+        template = [template]
+    out = compile_template(template)({"index": 1})
+    for _ in range(60):
+        out = out[0]
+    assert out == 1
+
+
+def test_placeholders_lists_variable_names():
+    """placeholders() names the variables a template uses (dot paths by their head)."""
+    template = {"a": "{{index}}", "{{k}}": ["x{{order.id}}", 1]}
+    assert placeholders(template) == {"index", "k", "order"}
+
+
+def test_iso_timestamp_is_utc_with_milliseconds():
+    """Timestamps are ISO 8601 UTC with a Z suffix."""
+    assert iso_timestamp(0) == "1970-01-01T00:00:00.000Z"
+    assert iso_timestamp(1.5) == "1970-01-01T00:00:01.500Z"
+
+
+_names = st.sampled_from(["index", "user", "price", "order.id"])
+_text = st.text(alphabet="ab{}-' \\", max_size=8)
+_strings = st.one_of(
+    _text,
+    _names.map(lambda n: "{{" + n + "}}"),
+    st.tuples(_text, _names, _text).map(lambda t: t[0] + "{{" + t[1] + "}}" + t[2]),
+)
+_leaves = st.one_of(st.integers(), st.floats(allow_nan=False), st.booleans(), st.none(), _strings)
+_templates = st.recursive(
+    _leaves,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.lists(inner, max_size=3).map(tuple),
+        st.dictionaries(_strings, inner, max_size=3),
+    ),
+    max_leaves=12,
+)
+
+
+@given(_templates)
+def test_compiled_rendering_equals_interpreted_rendering(template):
+    """The compiled function and the interpreter agree on any template."""
+    assert compile_template(template)(CONTEXT) == render(template, CONTEXT)

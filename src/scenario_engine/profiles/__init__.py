@@ -1,0 +1,1 @@
+"""Profiles: how a generator's value evolves, cycle by cycle (built-ins in :mod:`.basic`)."""

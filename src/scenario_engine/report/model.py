@@ -1,0 +1,96 @@
+"""The result of a run: what happened per step, per assertion and per chaos action."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from scenario_engine.spi import Witness
+
+__all__ = ["AssertionResult", "ChaosResult", "RunResult", "StepResult"]
+
+
+@attrs.frozen
+class StepResult:
+    """One step: ``status`` is passed, failed, error or skipped."""
+
+    index: int
+    kind: str
+    name: str
+    status: str
+    started: float
+    ended: float
+    message: str = ""
+    detail: str = ""
+
+
+@attrs.frozen
+class AssertionResult:
+    """One assertion's verdict; ``at`` is the clock time an early failure was seen."""
+
+    label: str
+    passed: bool
+    expected: str
+    actual: str
+    witnesses: tuple[Witness, ...] = ()
+    stats: Mapping[str, Any] = attrs.field(factory=dict)
+    at: float | None = None
+    checkpoint: str | None = None
+
+    def explain(self) -> str:
+        """A few lines a person reads first: expected, actual, the events that show it."""
+        lines = [f"expected: {self.expected}", f"actual:   {self.actual}"]
+        lines += [f"  {w}" for w in self.witnesses]
+        return "\n".join(lines)
+
+
+@attrs.frozen
+class ChaosResult:
+    """How often a chaos action's triggers matched and how often it was applied."""
+
+    label: str
+    effect: str
+    applied: int
+    matched: int
+    origin: str | None = None
+    during: str | None = None
+    detail: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class RunResult:
+    """Everything a run produced; ``status`` is passed, failed, error or interrupted."""
+
+    name: str
+    seed: int
+    status: str
+    bus: str
+    clock: str
+    steps: tuple[StepResult, ...] = ()
+    assertions: tuple[AssertionResult, ...] = ()
+    chaos: tuple[ChaosResult, ...] = ()
+    topics: Mapping[str, int] = attrs.field(factory=dict)
+    events_recorded: int = 0
+    events_dropped: int = 0
+    virtual_duration: float = 0.0
+    wall_duration: float = 0.0
+    generators: Mapping[str, Any] = attrs.field(factory=dict)
+    bus_stats: Mapping[str, Any] = attrs.field(factory=dict)
+    report_dir: str | None = None
+    events_path: str | None = None
+    replay: str = ""
+    error: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    @property
+    def exit_code(self) -> int:
+        return {"passed": 0, "failed": 1, "interrupted": 130}.get(self.status, 1)
+
+    @property
+    def failures(self) -> tuple[AssertionResult, ...]:
+        return tuple(a for a in self.assertions if not a.passed)

@@ -1,0 +1,556 @@
+"""The interpreter: runs one plan on a bus, step by step, on a virtual or wall clock.
+
+Steps are dispatched on their node type; chaos sits between every publisher
+(the engine, the systems under test, relays) and the bus; every delivered
+event is recorded, then shown to the monitors, then to the systems.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+from loguru import logger
+
+from scenario_engine.errors import InfrastructureError, PlanError, Problem
+from scenario_engine.events import NO_HEADERS, Event
+from scenario_engine.plan.nodes import (
+    CheckStep,
+    DoStep,
+    GenerateStep,
+    PhaseStep,
+    Plan,
+    PublishStep,
+    Step,
+    WaitForStep,
+)
+from scenario_engine.plan.values import FrozenMap, thaw
+from scenario_engine.registry import Registry, default_registry
+from scenario_engine.report.model import AssertionResult, RunResult, StepResult
+from scenario_engine.runtime.chaos_pipeline import ChaosPipeline
+from scenario_engine.runtime.generation import GeneratorState, ticks_in
+from scenario_engine.runtime.monitoring import MonitorSet, Watcher
+from scenario_engine.runtime.options import RunOptions
+from scenario_engine.runtime.recorder import Recorder
+from scenario_engine.runtime.rng import RngFactory
+from scenario_engine.runtime.scheduler import Scheduler, VirtualScheduler, WallScheduler
+from scenario_engine.runtime.system_bus import EngineBus, StepContext, traceback_excerpt
+from scenario_engine.spi import compile_where
+from scenario_engine.templates import compile_template
+
+__all__ = ["Run", "open_bus", "report_directory"]
+
+
+def open_bus(url: str, registry: Registry) -> Any:
+    """Make the bus for ``url`` through the registry (scheme = entry-point name)."""
+    scheme = url.partition("://")[0]
+    if not scheme or "://" not in url:
+        raise PlanError([Problem("bus", f"expected a bus URL such as 'memory://' (got {url!r})")])
+    factory = registry.load("bus", scheme, where="bus")
+    return factory(url)
+
+
+def report_directory(base: Path, name: str) -> Path:
+    """Where one scenario's files go: a filesystem-safe form of its name under ``base``."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).strip("._") or "scenario"
+    return base / safe
+
+
+class _StopRun(Exception):
+    """Raised inside the run to stop it early (fail-fast, timeout)."""
+
+
+class Run:
+    """One execution of a plan. Build it, call :meth:`execute`, read the result."""
+
+    def __init__(self, plan: Plan, options: RunOptions) -> None:
+        self.options = options
+        if options.seed is not None:
+            plan = attrs.evolve(plan, seed=options.seed)
+        if options.variables:
+            plan = attrs.evolve(plan, vars=FrozenMap({**plan.vars, **options.variables}))
+        self.plan = plan
+        self.registry: Registry = options.registry or default_registry()
+        self.variables: Mapping[str, Any] = thaw(plan.vars)
+        self.bus_url = options.bus or plan.bus or "memory://"
+        self.bus = open_bus(self.bus_url, self.registry)
+        capabilities = getattr(self.bus, "capabilities", frozenset())
+        virtual_ok = "virtual_time" in capabilities
+        self.clock = options.clock or plan.clock or ("virtual" if virtual_ok else "wall")
+        if self.clock == "virtual" and not virtual_ok:
+            raise PlanError([Problem(
+                "clock",
+                f"the virtual clock needs a bus that delivers synchronously; "
+                f"{self.bus_url.partition('://')[0]}:// delivers in real time",
+                "use --clock wall",
+            )])
+        speed = options.speed or plan.speed
+        self.scheduler: Scheduler = (
+            VirtualScheduler() if self.clock == "virtual" else WallScheduler(self._poll, speed)
+        )
+        self.rngs = RngFactory(plan.seed)
+        digest = hashlib.blake2b(f"{plan.name}\x00{plan.seed}".encode(), digest_size=3).hexdigest()
+        self._id_prefix = f"{digest}-"
+        self._ids = 0
+        self.cycle = 0
+        self.phase: str | None = None
+        self.steps: list[StepResult] = []
+        self.failures: list[AssertionResult] = []
+        self.errors: list[str] = []
+        self._status: str | None = None
+        self._wall_start = time.perf_counter()
+        self.period = min((g.every for g in plan.generators), default=1.0)
+
+        self.directory: Path | None = None
+        events_path = None
+        if options.report_dir is not None:
+            self.directory = report_directory(options.report_dir, plan.name)
+            events_path = self.directory / "events.jsonl"
+        self.recorder = Recorder(events_path)
+        self.monitors = MonitorSet(self.registry, self._now, self._assertion_failed)
+        for i, ref in enumerate(plan.expectations):
+            self.monitors.add(ref, where=f"expectations[{i}]")
+        for i, step in enumerate(plan.steps):
+            if isinstance(step, CheckStep):
+                for j, ref in enumerate(step.assertions):
+                    self.monitors.add(ref, where=f"steps[{i}].assertions[{j}]", checkpoint=step.name)
+        self.generators = [
+            GeneratorState(i, node, self.registry, self.rngs) for i, node in enumerate(plan.generators)
+        ]
+        self.pipeline = ChaosPipeline(
+            plan.chaos,
+            registry=self.registry,
+            rngs=self.rngs,
+            scheduler=self.scheduler,
+            deliver=self._deliver,
+            dropped=self._dropped,
+            phase=lambda: self.phase,
+            new_id=self.new_id,
+        )
+        self.send = self.pipeline.send
+        self._templates: dict[int, Callable[[Mapping[str, Any]], Any]] = {}
+        self._watchers = self._plan_watchers(plan)
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _now(self) -> float:
+        return self.scheduler.now
+
+    def new_id(self) -> str:
+        self._ids += 1
+        return f"{self._id_prefix}{self._ids}"
+
+    def _poll(self, timeout: float) -> int:
+        self.recorder.flush()
+        return int(self.bus.poll(timeout))
+
+    def _deliver(self, event: Event) -> None:
+        """The last stage of chaos: hand the event to the bus."""
+        self.bus.publish(event)
+
+    def _dropped(self, event: Event, label: str) -> None:
+        self.recorder.dropped_event(event, self.scheduler.now, label)
+
+    def _observe(self, event: Event) -> None:
+        """Every delivered event: log it, then the monitors and ``after=`` triggers see it."""
+        self.recorder.delivered(event, self.scheduler.now)
+        self.monitors.observe(event)
+        self.pipeline.observe(event)
+
+    def _assertion_failed(self, result: AssertionResult) -> None:
+        self.failures.append(result)
+        logger.bind(assertion=result.label).info("assertion failed early")
+        if self.options.fail_fast:
+            self.scheduler.stopped = True
+
+    def handler_error(self, label: str, event: Event, err: Exception) -> None:
+        """A system under test raised in a handler: a step error; the run goes on unless fail-fast."""
+        message = (
+            f"system {label} raised {type(err).__name__}: {err} "
+            f"while handling #{event.seq} {event.topic}"
+        )
+        self.errors.append(message)
+        self.steps.append(StepResult(
+            index=-1, kind="system", name=label, status="error",
+            started=self.scheduler.now, ended=self.scheduler.now,
+            message=message, detail=traceback_excerpt(err),
+        ))
+        if self.options.fail_fast:
+            self.scheduler.stopped = True
+
+    def _plan_watchers(self, plan: Plan) -> dict[int, tuple[int, Watcher]]:
+        """Each wait_for starts watching when the step before it starts (a reply can
+        arrive while its request is being published)."""
+        out: dict[int, tuple[int, Watcher]] = {}
+        for i, step in enumerate(plan.steps):
+            if isinstance(step, WaitForStep):
+                where = compile_where(thaw(step.where)) if step.where is not None else None
+                arm_at = i - 1
+                while arm_at >= 0 and isinstance(plan.steps[arm_at], WaitForStep):
+                    arm_at -= 1
+                out[i] = (max(arm_at, -1), Watcher(step.topic, where))
+        return out
+
+    def _arm_watchers(self, step_index: int) -> None:
+        for arm_at, watcher in self._watchers.values():
+            if arm_at == step_index:
+                self.monitors.watch(watcher)
+
+    # ------------------------------------------------------------------ the run
+
+    def execute(self) -> RunResult:
+        """Run every step, then settle, finish the monitors and write the report."""
+        interrupted = False
+        infrastructure: InfrastructureError | None = None
+        try:
+            self.bus.connect()
+            self.bus.subscribe("*", self._observe)
+            self._start_systems()
+            self._start_relays()
+            self._arm_watchers(-1)
+            self._run_steps()
+            self._settle()
+        except KeyboardInterrupt:
+            interrupted = True
+        except InfrastructureError as err:
+            infrastructure = err
+            self.errors.append(str(err))
+        finally:
+            result = self._finish(interrupted, infrastructure)
+        if infrastructure is not None:
+            raise infrastructure
+        return result
+
+    def _start_systems(self) -> None:
+        for i, node in enumerate(self.plan.systems):
+            label = node.target.target
+            try:
+                factory = node.target.resolve()
+            except Exception as err:
+                raise PlanError([Problem(
+                    f"systems[{i}]", f"cannot import system {label!r}: {type(err).__name__}: {err}",
+                    "check the module path and that it is importable from here",
+                )]) from err
+            try:
+                factory(EngineBus(self, label), **thaw(node.params))
+            except Exception as err:
+                self.errors.append(f"system {label} failed to start: {err}")
+                self.steps.append(StepResult(
+                    index=-1, kind="system", name=label, status="error", started=0.0, ended=0.0,
+                    message=f"system {label} failed to start: {type(err).__name__}: {err}",
+                    detail=traceback_excerpt(err),
+                ))
+                raise _StopRun from err
+
+    def _start_relays(self) -> None:
+        for relay in self.plan.relays:
+            target = relay.target
+
+            def forward(event: Event, target: str = target) -> None:
+                self.send(attrs.evolve(event, topic=target, id=self.new_id(), seq=0,
+                                       source="relay", marks=()))
+
+            self.bus.subscribe(relay.source, forward)
+
+    def _deadline(self) -> float:
+        return self.plan.timeout if self.plan.timeout is not None else float("inf")
+
+    def _run_steps(self) -> None:
+        dispatch: dict[type, Callable[[Any, int], StepResult]] = {
+            PhaseStep: self._phase,
+            PublishStep: self._publish,
+            WaitForStep: self._wait_for,
+            DoStep: self._do,
+            CheckStep: self._check,
+            GenerateStep: self._generate,
+        }
+        try:
+            for index, step in enumerate(self.plan.steps):
+                if self.scheduler.stopped:
+                    self._skip(index)
+                    continue
+                self._arm_watchers(index)
+                handler = dispatch.get(type(step))
+                if handler is None:
+                    raise PlanError([Problem(f"steps[{index}]",
+                                             f"the interpreter cannot run {type(step).__name__}")])
+                started = self.scheduler.now
+                logger.bind(step=index).debug("step {} starts at {:.3f}s", _label(step), started)
+                result = handler(step, index)
+                self.steps.append(result)
+                self.recorder.flush()
+                if self.scheduler.now >= self._deadline():
+                    self._timed_out()
+                if result.status != "passed" and self.options.fail_fast:
+                    self.scheduler.stopped = True
+        except _StopRun:
+            pass
+
+    def _skip(self, index: int) -> None:
+        step = self.plan.steps[index]
+        self.steps.append(StepResult(index=index, kind=_kind(step), name=_label(step),
+                                     status="skipped", started=self.scheduler.now,
+                                     ended=self.scheduler.now))
+
+    def _timed_out(self) -> None:
+        message = f"the run reached its timeout of {self.plan.timeout:g}s"
+        if message not in self.errors:
+            self.errors.append(message)
+        self.scheduler.stopped = True
+
+    def _advance(self, end: float, stop: Callable[[], bool] | None = None) -> bool:
+        deadline = self._deadline()
+        reached = self.scheduler.run_until(min(end, deadline), stop)
+        if not reached and end > deadline and self.scheduler.now >= deadline:
+            self._timed_out()
+        return reached
+
+    def _step_result(self, step: Step, index: int, started: float, status: str = "passed",
+                     message: str = "", detail: str = "") -> StepResult:
+        if self.scheduler.stopped and status == "passed" and self.errors:
+            status = "error"
+            message = message or self.errors[-1]
+        return StepResult(index=index, kind=_kind(step), name=_label(step), status=status,
+                          started=started, ended=self.scheduler.now, message=message,
+                          detail=detail)
+
+    # ------------------------------------------------------------------ steps
+
+    def _phase(self, step: PhaseStep, index: int) -> StepResult:
+        scheduler = self.scheduler
+        start = scheduler.now
+        period = self.period
+        span = step.cycles * period if step.cycles is not None else float(step.duration or 0)
+        first_cycle = self.cycle
+        self.phase = step.name
+        for gen in self.generators:
+            gen.enter_phase(step, index, self.registry, self.rngs)
+            count = ticks_in(span, gen.every)
+            if count:
+                self._schedule_tick(gen, step.name, start, 0, count, first_cycle)
+        self._advance(start + span)
+        self.cycle = first_cycle + ticks_in(span, period)
+        self.phase = None
+        return self._step_result(step, index, start)
+
+    def _schedule_tick(self, gen: GeneratorState, phase: str, start: float, k: int, count: int,
+                       first_cycle: int) -> None:
+        scheduler = self.scheduler
+        period = self.period
+        every = gen.every
+        last = max(count - 1, 1)
+
+        def fire(k: int = k) -> None:
+            offset = k * every
+            cycle = first_cycle + int(offset / period + 1e-9)
+            self.cycle = cycle
+            event = gen.tick(phase, cycle, k, k / last if count > 1 else 1.0, scheduler.now,
+                             self.new_id())
+            if k + 1 < count:
+                scheduler.call_at(start + (k + 1) * every, lambda: fire(k + 1))
+            self.send(event)
+
+        scheduler.call_at(start + k * every, fire)
+
+    def _generate(self, step: GenerateStep, index: int) -> StepResult:
+        start = self.scheduler.now
+        for _ in range(step.count):
+            for gen in self.generators:
+                self.send(gen.tick(self.phase or "generate", self.cycle, 0, 1.0,
+                                   self.scheduler.now, self.new_id()))
+        return self._step_result(step, index, start)
+
+    def _template(self, step: PublishStep) -> Callable[[Mapping[str, Any]], Any]:
+        key = id(step)
+        compiled = self._templates.get(key)
+        if compiled is None:
+            compiled = compile_template(step.payload)
+            self._templates[key] = compiled
+        return compiled
+
+    def _publish(self, step: PublishStep, index: int) -> StepResult:
+        scheduler = self.scheduler
+        start = scheduler.now
+        render = self._template(step)
+        headers = dict(step.headers) if step.headers else NO_HEADERS
+        problems: list[str] = []
+
+        def fire(i: int) -> None:
+            context = {**self.variables, "index": i, "cycle": self.cycle,
+                       "time": scheduler.now, "timestamp": scheduler.timestamp().isoformat(),
+                       "seed": self.plan.seed}
+            try:
+                payload = render(context)
+            except KeyError as err:
+                problems.append(str(err.args[0]) if err.args else str(err))
+                scheduler.stopped = True
+                return
+            self.send(Event(step.topic, payload, step.key, headers, self.new_id(),
+                            scheduler.now, 0, self.cycle, "engine"))
+
+        for i in range(step.repeat):
+            scheduler.call_at(start + step.delay + i * step.interval, lambda i=i: fire(i))
+        self._advance(start + step.delay + (step.repeat - 1) * step.interval)
+        if problems:
+            raise PlanError([Problem(f"steps[{index}].payload", problems[0],
+                                     "define it with .vars(...) or --var name=value")])
+        return self._step_result(step, index, start)
+
+    def _wait_for(self, step: WaitForStep, index: int) -> StepResult:
+        start = self.scheduler.now
+        _, watcher = self._watchers[index]
+        try:
+            if watcher.hit is None:
+                self._advance(start + step.timeout, lambda: watcher.hit is not None)
+        finally:
+            self.monitors.unwatch(watcher)
+        if watcher.hit is not None:
+            return self._step_result(step, index, start,
+                                     message=f"got #{watcher.hit.seq} at {watcher.hit.time:.3f}s")
+        if watcher.others:
+            seen = ", ".join(f"{topic} x{n}" for topic, n in sorted(
+                watcher.others.items(), key=lambda item: (-item[1], item[0]))[:5])
+            instead = f"saw instead: {seen}"
+        else:
+            instead = "nothing was delivered meanwhile"
+        message = (f"wait_for({step.topic!r}) timed out after {step.timeout:g}s; {instead}")
+        self.errors.append(message)
+        return self._step_result(step, index, start, status="failed", message=message)
+
+    def _do(self, step: DoStep, index: int) -> StepResult:
+        start = self.scheduler.now
+        try:
+            fn = step.fn.resolve()
+            fn(StepContext(self, step.name))
+        except Exception as err:
+            message = f"do({step.name}) raised {type(err).__name__}: {err}"
+            self.errors.append(message)
+            return self._step_result(step, index, start, status="error", message=message,
+                                     detail=traceback_excerpt(err))
+        return self._step_result(step, index, start)
+
+    def _check(self, step: CheckStep, index: int) -> StepResult:
+        start = self.scheduler.now
+        results = self.monitors.finish(step.name)
+        failed = [r for r in results if not r.passed]
+        for result in failed:
+            if result not in self.failures:
+                self.failures.append(result)
+        if failed:
+            message = f"{len(failed)} of {len(results)} assertion(s) failed: " + "; ".join(
+                r.label for r in failed)
+            return self._step_result(step, index, start, status="failed", message=message)
+        return self._step_result(step, index, start)
+
+    # ------------------------------------------------------------------ the end
+
+    def _settle(self) -> None:
+        """Deliver what chaos still holds, and (wall clock) listen for late replies."""
+        if self.scheduler.stopped:
+            return
+        self.pipeline.finish()
+        deadline = self._deadline()
+        if self.clock == "virtual":
+            self.scheduler.drain(limit=None if deadline == float("inf") else deadline)
+        else:
+            last = self.scheduler.next_time()
+            settle_until = max(self.scheduler.now, last or 0.0) + self.options.settle
+            self._advance(min(settle_until, deadline))
+            self.scheduler.drain(limit=deadline)
+        self.bus.flush()
+
+    def _finish(self, interrupted: bool, infrastructure: InfrastructureError | None) -> RunResult:
+        assertions = self.monitors.finish(None) if not interrupted else []
+        checkpoints = [f for f in self.failures if f.checkpoint is not None]
+        all_assertions = tuple(checkpoints + assertions)
+        try:
+            self.bus.close()
+        except Exception as err:  # closing a broken bus must not hide the run's result
+            logger.debug("closing the bus failed: {}", err)
+        self.recorder.close()
+        if interrupted:
+            status = "interrupted"
+        elif infrastructure is not None:
+            status = "error"
+        elif self.errors or any(s.status in ("failed", "error") for s in self.steps):
+            status = "error" if any(s.status == "error" for s in self.steps) else "failed"
+        elif any(not a.passed for a in all_assertions):
+            status = "failed"
+        else:
+            status = "passed"
+        result = RunResult(
+            name=self.plan.name,
+            seed=self.plan.seed,
+            status=status,
+            bus=_redact(self.bus_url),
+            clock=self.clock,
+            steps=tuple(self.steps),
+            assertions=all_assertions,
+            chaos=self.pipeline.results(),
+            topics=dict(self.recorder.topics),
+            events_recorded=self.recorder.seq - self.recorder.dropped,
+            events_dropped=self.recorder.dropped,
+            virtual_duration=self.scheduler.now,
+            wall_duration=time.perf_counter() - self._wall_start,
+            generators={g.topic: g.summary() for g in self.generators},
+            bus_stats=dict(getattr(self.bus, "stats", {}) or {}),
+            report_dir=str(self.directory) if self.directory else None,
+            events_path=str(self.recorder.path) if self.recorder.path else None,
+            replay=self._replay_command(),
+            error="; ".join(self.errors),
+        )
+        if self.directory is not None:
+            from scenario_engine.report.json_report import write_report
+
+            write_report(result, self.directory / "report.json")
+        return result
+
+    def _replay_command(self) -> str:
+        source = self.options.source
+        if source is None:
+            return ""
+        parts = ["scenario", "play", str(source), "-k", self.plan.name, "--seed", str(self.plan.seed)]
+        for name, value in self.options.variables.items():
+            parts += ["--var", f"{name}={value}"]
+        if self.options.bus:
+            parts += ["--bus", _redact(self.options.bus)]
+        if self.options.clock:
+            parts += ["--clock", self.options.clock]
+        return " ".join(_quote(p) for p in parts)
+
+
+def _quote(part: str) -> str:
+    import shlex
+
+    return shlex.quote(part)
+
+
+def _redact(url: str) -> str:
+    try:
+        from scenario_engine.buses.url import redact
+    except ImportError:  # pragma: no cover - the module ships with the core
+        return url
+    return redact(url)
+
+
+def _kind(step: Step) -> str:
+    return {
+        PhaseStep: "phase", PublishStep: "publish", WaitForStep: "wait_for",
+        DoStep: "do", CheckStep: "check", GenerateStep: "generate",
+    }.get(type(step), type(step).__name__)
+
+
+def _label(step: Step) -> str:
+    if isinstance(step, PhaseStep):
+        return step.name
+    if isinstance(step, PublishStep | WaitForStep):
+        return step.topic
+    if isinstance(step, DoStep | CheckStep):
+        return step.name
+    if isinstance(step, GenerateStep):
+        return f"generate x{step.count}"
+    return type(step).__name__

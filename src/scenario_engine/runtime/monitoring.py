@@ -1,0 +1,141 @@
+"""Online monitors: route each delivered event only to the monitors that want its topic."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from scenario_engine.events import Event, TopicPattern
+from scenario_engine.plan.describe import describe_ref
+from scenario_engine.plan.nodes import Ref
+from scenario_engine.plan.values import thaw
+from scenario_engine.registry import Registry
+from scenario_engine.report.model import AssertionResult
+from scenario_engine.spi import Verdict
+
+__all__ = ["MonitorSet", "Watcher"]
+
+
+@attrs.define
+class _Slot:
+    label: str
+    monitor: Any
+    topics: TopicPattern
+    checkpoint: str | None
+    result: AssertionResult | None = None
+
+
+class Watcher:
+    """A temporary observer (a ``wait_for``): counts what it sees, notes when its topic came."""
+
+    def __init__(self, topic: str, where: Callable[[Event], bool] | None) -> None:
+        self.pattern = TopicPattern(topic)
+        self.where = where
+        self.hit: Event | None = None
+        self.others: dict[str, int] = {}
+
+    def observe(self, event: Event) -> None:
+        if self.hit is not None:
+            return
+        if self.pattern(event.topic) and (self.where is None or self.where(event)):
+            self.hit = event
+        else:
+            self.others[event.topic] = self.others.get(event.topic, 0) + 1
+
+
+class MonitorSet:
+    """The run's assertions (final ones and checkpoints), fed event by event."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        now: Callable[[], float],
+        on_failure: Callable[[AssertionResult], None],
+    ) -> None:
+        self._registry = registry
+        self._now = now
+        self._on_failure = on_failure
+        self._slots: list[_Slot] = []
+        self._watchers: list[Watcher] = []
+        self._routes: dict[str, tuple[Callable[[Event], Verdict | None], ...]] = {}
+
+    def add(self, ref: Ref, where: str, checkpoint: str | None = None) -> None:
+        monitor = self._registry.create("assertion", ref.name, thaw(ref.params), where=where)
+        slot = _Slot(describe_ref(ref), monitor, TopicPattern(monitor.topics), checkpoint)
+        self._slots.append(slot)
+        self._routes.clear()
+
+    def watch(self, watcher: Watcher) -> None:
+        self._watchers.append(watcher)
+        self._routes.clear()
+
+    def unwatch(self, watcher: Watcher) -> None:
+        self._watchers.remove(watcher)
+        self._routes.clear()
+
+    def _route(self, topic: str) -> tuple[Callable[[Event], Any], ...]:
+        handlers: list[Callable[[Event], Any]] = []
+        for slot in self._slots:
+            if slot.result is None and slot.topics(topic):
+                handlers.append(self._guarded(slot))
+        handlers += [w.observe for w in self._watchers]
+        route = tuple(handlers)
+        self._routes[topic] = route
+        return route
+
+    def _guarded(self, slot: _Slot) -> Callable[[Event], None]:
+        observe = slot.monitor.observe
+
+        def feed(event: Event) -> None:
+            try:
+                verdict = observe(event)
+            except Exception as err:  # a monitor's bug is that assertion's failure, not the run's
+                verdict = Verdict(False, "the monitor to run", f"it raised {type(err).__name__}: {err}")
+            if verdict is not None and not verdict.passed:
+                self._fail(slot, verdict)
+
+        return feed
+
+    def _fail(self, slot: _Slot, verdict: Verdict) -> None:
+        slot.result = _result(slot, verdict, at=self._now())
+        self._routes.clear()
+        self._on_failure(slot.result)
+
+    def observe(self, event: Event) -> None:
+        route = self._routes.get(event.topic)
+        if route is None:
+            route = self._route(event.topic)
+        for handler in route:
+            handler(event)
+
+    def finish(self, checkpoint: str | None) -> list[AssertionResult]:
+        """Final verdicts of the monitors belonging to ``checkpoint`` (None: the run's own)."""
+        results = []
+        for slot in self._slots:
+            if slot.checkpoint != checkpoint:
+                continue
+            if slot.result is None:
+                try:
+                    verdict = slot.monitor.finish(self._now())
+                except Exception as err:
+                    verdict = Verdict(False, "the monitor to finish",
+                                      f"it raised {type(err).__name__}: {err}")
+                slot.result = _result(slot, verdict, at=None)
+                self._routes.clear()
+            results.append(slot.result)
+        return results
+
+
+def _result(slot: _Slot, verdict: Verdict, at: float | None) -> AssertionResult:
+    return AssertionResult(
+        label=slot.label,
+        passed=verdict.passed,
+        expected=verdict.expected,
+        actual=verdict.actual,
+        witnesses=tuple(verdict.witnesses),
+        stats=dict(verdict.stats),
+        at=at,
+        checkpoint=slot.checkpoint,
+    )

@@ -1,0 +1,33 @@
+"""How to run a plan: the knobs of ``scenario play``, as one frozen value."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+__all__ = ["RunOptions"]
+
+
+@attrs.frozen(kw_only=True)
+class RunOptions:
+    """Overrides and output settings for one run.
+
+    ``report_dir`` None writes no files; ``settle`` is how long (clock
+    seconds) a wall-clock run keeps listening after its last step for late
+    replies; ``source`` (the playbook path) lets the report print the
+    command that replays the run.
+    """
+
+    report_dir: Path | None = None
+    bus: str | None = None
+    clock: str | None = None
+    speed: float | None = None
+    seed: int | None = None
+    variables: Mapping[str, Any] = attrs.field(factory=dict)
+    fail_fast: bool = False
+    settle: float = 0.5
+    source: Path | None = None
+    registry: Any = attrs.field(default=None, eq=False)

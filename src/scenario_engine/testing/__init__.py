@@ -1,1 +1,51 @@
-"""Public testing kit: run helpers, capture, bus conformance suite, broker launchers, pytest plugin."""
+"""Public testing kit: run scenarios from tests, read their event logs, check buses.
+
+- :func:`run` runs a Scenario (or Plan) and returns its RunResult;
+- :func:`read_events` parses an ``events.jsonl``;
+- :mod:`scenario_engine.testing.bus_conformance` is the suite every bus passes;
+- :mod:`scenario_engine.testing.servers` starts real brokers for tests;
+- the pytest plugin offers the ``scenario_run`` fixture.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+if TYPE_CHECKING:
+    from scenario_engine.dsl.scenario import Scenario
+    from scenario_engine.plan.nodes import Plan
+    from scenario_engine.report.model import RunResult
+
+__all__ = ["read_events", "run"]
+
+
+def run(scenario: Scenario | Plan, **options: Any) -> RunResult:
+    """Run ``scenario`` with :class:`~scenario_engine.runtime.options.RunOptions` fields as
+    keywords (``report_dir``, ``seed``, ``bus``, ``clock``, ``fail_fast``, ...).
+
+    Ctrl-C stops the run and is raised again once the partial report is written.
+    """
+    from scenario_engine.dsl.scenario import Scenario
+    from scenario_engine.runtime import RunOptions, run_plan
+
+    plan = scenario.build() if isinstance(scenario, Scenario) else scenario
+    if "report_dir" in options and options["report_dir"] is not None:
+        options["report_dir"] = Path(options["report_dir"])
+    result = run_plan(plan, RunOptions(**options))
+    if result.status == "interrupted":
+        raise KeyboardInterrupt
+    return result
+
+
+def read_events(path: str | Path) -> list[dict[str, Any]]:
+    """Every line of an event log, parsed; a torn last line (a killed process) is ignored."""
+    events = []
+    with Path(path).open("rb") as handle:
+        for line in handle:
+            if not line.endswith(b"\n"):
+                break
+            events.append(orjson.loads(line))
+    return events

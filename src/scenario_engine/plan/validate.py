@@ -6,18 +6,23 @@ Component names and parameters are checked against the registry by
 
 from __future__ import annotations
 
+import difflib
 import math
 from typing import Any
 
 from scenario_engine.errors import PlanError, Problem
 from scenario_engine.plan.nodes import (
     CheckStep,
+    DoStep,
+    GenerateStep,
     PhaseStep,
     Plan,
     PublishStep,
+    Ref,
     Triggers,
     WaitForStep,
 )
+from scenario_engine.plan.values import CallableRef
 
 __all__ = ["check_plan", "validate"]
 
@@ -36,7 +41,10 @@ def _triggers(path: str, t: Triggers) -> list[Problem]:
         )
     if t.at_cycle is not None and not (0 <= t.at_cycle[0] <= t.at_cycle[1]):
         problems.append(
-            Problem(f"{path}.at_cycle", f"must satisfy 0 <= first <= last (got {list(t.at_cycle)!r})")
+            Problem(
+                f"{path}.at_cycle",
+                f"must satisfy 0 <= first <= last (got {list(t.at_cycle)!r})",
+            )
         )
     if t.between is not None and not (0 <= t.between[0] <= t.between[1]):
         problems.append(
@@ -46,7 +54,26 @@ def _triggers(path: str, t: Triggers) -> list[Problem]:
         value = getattr(t, name)
         if value is not None and value < 1:
             problems.append(Problem(f"{path}.{name}", f"must be >= 1 (got {value!r})"))
+    if t.after is not None and not t.after:
+        problems.append(Problem(f"{path}.after", "must name a topic (got '')"))
     return problems
+
+
+def _ref(path: str, ref: Ref, kind: str) -> list[Problem]:
+    """A component reference in a position that implies its kind."""
+    problems = []
+    if ref.kind != kind:
+        problems.append(Problem(f"{path}.kind", f"must be {kind!r} here (got {ref.kind!r})"))
+    if not ref.name:
+        problems.append(Problem(f"{path}.name", f"must name a {kind} (got '')"))
+    return problems
+
+
+def _callable(path: str, ref: CallableRef) -> list[Problem]:
+    if ":" in ref.target:
+        return []
+    return [Problem(path, f"must be 'module:qualname' (got {ref.target!r})",
+                    "'mypkg.systems:Echo'")]
 
 
 def validate(plan: Plan) -> list[Problem]:
@@ -60,11 +87,18 @@ def validate(plan: Plan) -> list[Problem]:
         problems.append(Problem("speed", f"must be > 0 (got {plan.speed!r})"))
     if plan.timeout is not None and (not _number(plan.timeout) or plan.timeout <= 0):
         problems.append(Problem("timeout", f"must be > 0 (got {plan.timeout!r})"))
+    for i, system in enumerate(plan.systems):
+        problems += _callable(f"systems[{i}].target", system.target)
     for i, gen in enumerate(plan.generators):
+        problems += _ref(f"generators[{i}].ref", gen.ref, "generator")
         if not _number(gen.every) or gen.every <= 0:
             problems.append(Problem(f"generators[{i}].every", f"must be > 0 (got {gen.every!r})"))
         if not gen.topic:
             problems.append(Problem(f"generators[{i}].topic", "must not be empty"))
+    for i, relay in enumerate(plan.relays):
+        for name in ("source", "target"):
+            if not getattr(relay, name):
+                problems.append(Problem(f"relays[{i}].{name}", "must name a topic (got '')"))
 
     phases: dict[str, int] = {}
     for i, step in enumerate(plan.steps):
@@ -87,7 +121,11 @@ def validate(plan: Plan) -> list[Problem]:
                 problems.append(
                     Problem(f"{path}.duration", f"must be > 0 (got {step.duration!r})")
                 )
+            if step.profile is not None:
+                problems += _ref(f"{path}.profile", step.profile, "profile")
         elif isinstance(step, PublishStep):
+            if not step.topic:
+                problems.append(Problem(f"{path}.topic", "must not be empty"))
             if step.repeat < 1:
                 problems.append(Problem(f"{path}.repeat", f"must be >= 1 (got {step.repeat!r})"))
             for name in ("interval", "delay"):
@@ -95,22 +133,36 @@ def validate(plan: Plan) -> list[Problem]:
                 if value < 0:
                     problems.append(Problem(f"{path}.{name}", f"must be >= 0 (got {value!r})"))
         elif isinstance(step, WaitForStep):
+            if not step.topic:
+                problems.append(Problem(f"{path}.topic", "must not be empty"))
             if step.timeout <= 0:
                 problems.append(Problem(f"{path}.timeout", f"must be > 0 (got {step.timeout!r})"))
-        elif isinstance(step, CheckStep) and not step.assertions:
-            problems.append(Problem(f"{path}.assertions", "must list at least one assertion"))
+        elif isinstance(step, CheckStep):
+            if not step.assertions:
+                problems.append(Problem(f"{path}.assertions", "must list at least one assertion"))
+            for j, ref in enumerate(step.assertions):
+                problems += _ref(f"{path}.assertions[{j}]", ref, "assertion")
+        elif isinstance(step, DoStep):
+            problems += _callable(f"{path}.fn", step.fn)
+        elif isinstance(step, GenerateStep) and step.count < 1:
+            problems.append(Problem(f"{path}.count", f"must be >= 1 (got {step.count!r})"))
 
     for i, node in enumerate(plan.chaos):
         path = f"chaos[{i}]"
+        problems += _ref(f"{path}.action", node.action, "chaos")
         problems += _triggers(f"{path}.triggers", node.triggers)
         if node.during is not None and node.during not in phases:
             known = ", ".join(repr(p) for p in phases) or "none"
+            close = difflib.get_close_matches(node.during, list(phases), n=1, cutoff=0.6)
             problems.append(
                 Problem(
                     f"{path}.during",
                     f"no phase named {node.during!r} (phases: {known})",
+                    f"did you mean {close[0]!r}?" if close else "",
                 )
             )
+    for i, ref in enumerate(plan.expectations):
+        problems += _ref(f"expectations[{i}]", ref, "assertion")
     return problems
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from scenario_engine.events import Event, TopicPattern
+from scenario_engine.events import Event
 from scenario_engine.plan.describe import describe_chaos
 from scenario_engine.plan.nodes import ChaosNode
 from scenario_engine.plan.values import thaw
@@ -29,78 +29,45 @@ Sink = Callable[[Event], None]
 
 
 class ChaosStage:
-    """One action with its gate, and the context the action sees."""
+    """One action with its gate; also the :class:`~scenario_engine.spi.ChaosContext` the
+    action sees."""
 
     def __init__(
         self,
+        index: int,
         node: ChaosNode,
         action: Any,
         gate: TriggerGate,
         pipeline: ChaosPipeline,
         rng: Any,
     ) -> None:
+        self.index = index
         self.node = node
         self.label = describe_chaos(node)
         self.action = action
+        self.apply = action.apply
         self.effect = str(getattr(action, "effect", node.action.name))
         self.gate = gate
-        self.topics = TopicPattern(node.triggers.topics)
+        self.applies: Callable[[Event], bool] = gate.chance if gate.simple else gate
         self.has_window = hasattr(action, "active")
         self.during = node.during
         self.rng = rng
         self._pipeline = pipeline
-        self.next: Sink = pipeline.deliver
 
-    # --- ChaosContext
     @property
     def now(self) -> float:
         return self._pipeline.scheduler.now
 
     def emit(self, event: Event, delay: float = 0.0) -> None:
-        if delay > 0:
-            self._pipeline.scheduler.call_later(delay, lambda: self.next(event))
-        else:
-            self.next(event)
+        self._pipeline.forward(event, self.index + 1, delay)
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> None:
         self._pipeline.scheduler.call_later(delay, callback)
 
     def derive(self, event: Event, **changes: Any) -> Event:
         changes.setdefault("id", self._pipeline.new_id())
+        changes.setdefault("seq", 0)
         return attrs.evolve(event, **changes)
-
-    # --- the stage itself
-    def handle(self, event: Event) -> None:
-        pipeline = self._pipeline
-        if self.during is not None and pipeline.phase() != self.during:
-            hit = False
-        else:
-            hit = self.gate(event)
-        if not hit and self.has_window and self.topics(event.topic):
-            hit = self.action.active(pipeline.scheduler.now)
-            if hit:
-                self.gate.applied += 1
-        if not hit:
-            self.next(event)
-            return
-        emissions = self.action.apply(event, self)
-        label = self.label
-        if not emissions:
-            pipeline.dropped(event, label)
-            return
-        schedule = pipeline.scheduler.call_later
-        following = self.next
-        for delay, out in emissions:
-            if label not in out.marks:
-                out.marks = (*out.marks, label)
-            if delay > 0:
-                schedule(delay, _bind(following, out))
-            else:
-                following(out)
-
-
-def _bind(sink: Sink, event: Event) -> Callable[[], None]:
-    return lambda: sink(event)
 
 
 class ChaosPipeline:
@@ -131,11 +98,68 @@ class ChaosPipeline:
                 "chaos", node.action.name, thaw(node.action.params), where=f"chaos[{index}].action"
             )
             gate = TriggerGate(node.triggers, rng, lambda: scheduler.now)
-            self.stages.append(ChaosStage(node, action, gate, self, rng))
-        for stage, following in zip(self.stages, self.stages[1:], strict=False):
-            stage.next = following.handle
-        self.send: Sink = self.stages[0].handle if self.stages else deliver
+            self.stages.append(ChaosStage(index, node, action, gate, self, rng))
+        self._routes: dict[str, tuple[ChaosStage, ...]] = {}
         self._after_gates = [s.gate for s in self.stages if not s.gate.armed]
+        #: whether delivered events still need to be shown to ``after=`` triggers
+        self.watching = bool(self._after_gates)
+        self._windows = any(s.has_window for s in self.stages)
+
+    def _route(self, topic: str) -> tuple[ChaosStage, ...]:
+        route = tuple(s for s in self.stages if s.gate.topic_matches(topic))
+        self._routes[topic] = route
+        return route
+
+    def send(self, event: Event) -> None:
+        """The entry point for every published event."""
+        route = self._routes.get(event.topic)
+        if route is None:
+            route = self._route(event.topic)
+        if route:
+            self._pass(event, route, 0)
+        else:
+            self.deliver(event)
+
+    def forward(self, event: Event, from_index: int, delay: float = 0.0) -> None:
+        """Continue ``event`` through the actions from ``from_index`` on (after ``delay``)."""
+        if delay > 0:
+            self.scheduler.call_later(delay, lambda: self.forward(event, from_index))
+            return
+        route = self._routes.get(event.topic)
+        if route is None:
+            route = self._route(event.topic)
+        self._pass(event, tuple(s for s in route if s.index >= from_index), 0)
+
+    def _pass(self, event: Event, route: tuple[ChaosStage, ...], position: int) -> None:
+        phase = None
+        for at in range(position, len(route)):
+            stage = route[at]
+            if stage.during is not None:
+                if phase is None:
+                    phase = self.phase() or ""
+                if phase != stage.during:
+                    continue
+            hit = stage.applies(event)
+            if not hit and stage.has_window:
+                hit = stage.action.active(self.scheduler.now)
+                if hit:
+                    stage.gate.applied += 1
+            if not hit:
+                continue
+            emissions = stage.apply(event, stage)
+            label = stage.label
+            if not emissions:
+                self.dropped(event, label)
+                return
+            for delay, out in emissions:
+                if label not in out.marks:
+                    out.marks = (*out.marks, label)
+                if delay > 0 or out.topic != event.topic:
+                    self.forward(out, stage.index + 1, delay)
+                else:
+                    self._pass(out, route, at + 1)
+            return
+        self.deliver(event)
 
     def observe(self, event: Event) -> None:
         """Arm ``after=`` triggers from delivered events."""
@@ -144,6 +168,7 @@ class ChaosPipeline:
             for gate in gates:
                 gate.arm(event)
             self._after_gates = [g for g in gates if not g.armed]
+            self.watching = bool(self._after_gates)
 
     def finish(self) -> None:
         """Let actions release what they still hold (a reorder window)."""

@@ -155,11 +155,20 @@ class Run:
     def _dropped(self, event: Event, label: str) -> None:
         self.recorder.dropped_event(event, self.scheduler.now, label)
 
-    def _observe(self, event: Event) -> None:
-        """Every delivered event: log it, then the monitors and ``after=`` triggers see it."""
-        self.recorder.delivered(event, self.scheduler.now)
-        self.monitors.observe(event)
-        self.pipeline.observe(event)
+    def _observer(self) -> Callable[[Event], None]:
+        """What sees every delivered event: the log, then the monitors, then ``after=`` triggers."""
+        delivered = self.recorder.delivered
+        monitors = self.monitors.observe
+        scheduler = self.scheduler
+        pipeline = self.pipeline
+
+        def observe(event: Event) -> None:
+            delivered(event, scheduler.now)
+            monitors(event)
+            if pipeline.watching:
+                pipeline.observe(event)
+
+        return observe
 
     def _assertion_failed(self, result: AssertionResult) -> None:
         self.failures.append(result)
@@ -208,7 +217,7 @@ class Run:
         infrastructure: InfrastructureError | None = None
         try:
             self.bus.connect()
-            self.bus.subscribe("*", self._observe)
+            self.bus.subscribe("*", self._observer())
             self._start_systems()
             self._start_relays()
             self._arm_watchers(-1)

@@ -57,8 +57,18 @@ class TriggerGate:
         if not self.armed and self.after is not None and self.after(event.topic):
             self.armed = True
 
+    @property
+    def simple(self) -> bool:
+        """True when only a probability (or nothing) decides: the pipeline's fast path."""
+        return (self._cycles is None and self._between is None and self._where is None
+                and self._every is None and self._max_times is None and self.armed)
+
+    def topic_matches(self, topic: str) -> bool:
+        return self._topics(topic)
+
     def __call__(self, event: Event) -> bool:
-        if not self._topics(event.topic) or not self.armed:
+        """Whether the action applies to ``event`` (its topic already matched)."""
+        if not self.armed:
             return False
         cycles = self._cycles
         if cycles is not None and not cycles[0] <= event.cycle <= cycles[1]:
@@ -73,6 +83,14 @@ class TriggerGate:
         self.matched += 1
         if self._every is not None and self.matched % self._every:
             return False
+        if self._probability < 1.0 and self._rng.random() >= self._probability:
+            return False
+        self.applied += 1
+        return True
+
+    def chance(self, event: Event) -> bool:
+        """``__call__`` for a gate that is :attr:`simple`."""
+        self.matched += 1
         if self._probability < 1.0 and self._rng.random() >= self._probability:
             return False
         self.applied += 1

@@ -1,0 +1,101 @@
+"""What the built-in monitors share: parameter checks, verdict wording, topic classification."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Sequence as SequenceABC
+from itertools import islice
+from typing import Any
+
+from scenario_engine.events import Event, TopicPattern
+from scenario_engine.spi import ParamError, Witness, witness
+
+MAX_WITNESSES = 5
+#: a payload path that is not there
+MISSING: Any = object()
+#: float noise allowance when comparing latencies to a deadline (seconds)
+EPSILON = 1e-9
+#: key types that are hashable without asking
+PLAIN_KEYS = frozenset({str, int, float, bool, type(None)})
+SYMBOLS = {"eq": "==", "ne": "!=", "gt": ">", "ge": ">=", "lt": "<", "le": "<=", "in": "in"}
+
+
+def topic_param(param: str, value: Any) -> str:
+    """A topic (or glob) parameter: a non-empty string."""
+    if not isinstance(value, str) or not value:
+        raise ParamError(param, "must be a non-empty topic", value)
+    return value
+
+
+def count_param(param: str, value: Any) -> int | None:
+    """An optional count: an integer >= 0 (bools are not counts)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise ParamError(param, "must be an integer >= 0", value)
+    return value
+
+
+def by_param(value: Any) -> str | None:
+    """The optional ``by`` correlation path."""
+    if value is not None and (not isinstance(value, str) or not value):
+        raise ParamError("by", "must be a payload path such as 'orderId'", value)
+    return value
+
+
+def callable_name(fn: Any) -> str:
+    """A function as the user wrote it (its qualified name), not its address."""
+    return str(getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or fn)
+
+
+def describe_where(where: Any) -> str:
+    """A condition as people read it: ``price > 0 and side == 'buy'``, or a function's name."""
+    if isinstance(where, Mapping):
+        parts = []
+        for path, condition in where.items():
+            if isinstance(condition, Mapping):
+                parts += [f"{path} {SYMBOLS.get(op, op)} {v!r}" for op, v in condition.items()]
+            else:
+                parts.append(f"{path} == {condition!r}")
+        return " and ".join(parts)
+    return callable_name(where)
+
+
+def plural(n: int, topic: str) -> str:
+    return f"{n} {topic!r} event" + ("" if n == 1 else "s")
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def format_ms(seconds_or_ms: float) -> str:
+    """Milliseconds without float noise: ``200``, ``312.5``, ``0.04``."""
+    return f"{seconds_or_ms:.3f}".rstrip("0").rstrip(".")
+
+
+def quote(events: Iterable[Event]) -> tuple[Witness, ...]:
+    """Witnesses for the first :data:`MAX_WITNESSES` of ``events``."""
+    return tuple(witness(e) for e in islice(events, MAX_WITNESSES))
+
+
+def classifier(patterns: SequenceABC[str]) -> Callable[[str], tuple[int, ...]]:
+    """topic -> indices of the patterns it matches, cached per topic."""
+    matchers = [TopicPattern(p) for p in patterns]
+    cache: dict[str, tuple[int, ...]] = {}
+
+    def classify(topic: str) -> tuple[int, ...]:
+        hit = cache.get(topic)
+        if hit is None:
+            hit = cache[topic] = tuple(i for i, m in enumerate(matchers) if m(topic))
+        return hit
+
+    return classify
+
+
+def hashable(key: Any) -> Any:
+    """A correlation key usable in a dict: unhashable values (lists) by their repr."""
+    try:
+        hash(key)
+    except TypeError:
+        return repr(key)
+    return key

@@ -1,0 +1,154 @@
+"""The sequence monitor: listed topics in order, once or per key."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence as SequenceABC
+from typing import Any
+
+from scenario_engine.events import Event, payload_get
+from scenario_engine.runtime.monitors._shared import (
+    MAX_WITNESSES,
+    MISSING,
+    PLAIN_KEYS,
+    by_param,
+    classifier,
+    hashable,
+    quote,
+    topic_param,
+)
+from scenario_engine.spi import ParamError, Verdict
+
+__all__ = ["SequenceMonitor"]
+
+
+class SequenceMonitor:
+    """The listed topics occur in order.
+
+    Without ``by`` the assertion is about one occurrence in the stream: the
+    first ``topics[0]`` starts it, listed events before that are ignored.
+    With ``gaps=True`` the listed topics must appear as a subsequence (any
+    events, listed or not, may come in between); with ``gaps=False``, once
+    started, the next listed event must be the next step, so another listed
+    topic in between fails at once. Once complete, it holds.
+
+    With ``by`` (a payload path) every key value is one instance: it starts
+    with ``topics[0]`` and must see the steps in order. Events for other keys
+    interleave freely. For one key, a step ahead of the next one (or any step
+    but the first for a key not in progress) fails at once; a repeat of an
+    earlier step is ignored with ``gaps=True`` and fails with ``gaps=False``.
+    A completed key is forgotten, so the same key may start again with
+    ``topics[0]``. At the end, instances still in progress fail the
+    assertion; no instance at all fails too. Events without the ``by`` value
+    are ignored (counted in ``stats["unkeyed"]``).
+
+    Texts: expected ``'OrderPlaced' then 'OrderFilled' for each orderId``
+    (``, with no other listed topic in between`` for ``gaps=False``); actual
+    ``'OrderFilled' for orderId='o-1' came before 'OrderPlaced'``, ``... came
+    again before ...``, ``2 of 10 instances did not complete``, ``stopped
+    after 'A': no 'B' followed``, ``saw no 'A'``.
+    """
+
+    __slots__ = ("_by", "_classify", "_completed", "_failed", "_gaps", "_last", "_open",
+                 "_position", "_progress", "_started", "_steps", "_unkeyed", "expected", "topics")
+
+    def __init__(self, topics: SequenceABC[str], by: str | None = None, gaps: bool = True) -> None:
+        if isinstance(topics, str) or not isinstance(topics, SequenceABC) or len(topics) < 2:
+            raise ParamError("topics", "must list at least two topics", topics)
+        self._steps = tuple(topic_param("topics", t) for t in topics)
+        self.topics = tuple(dict.fromkeys(self._steps))
+        self._by = by_param(by)
+        if not isinstance(gaps, bool):
+            raise ParamError("gaps", "must be true or false", gaps)
+        self._gaps = gaps
+        self._classify = classifier(self._steps)
+        self.expected = " then ".join(repr(t) for t in self._steps) + (
+            f" for each {by}" if by else "") + (
+            "" if gaps else ", with no other listed topic in between")
+        self._position = 0  # without by: the next step expected
+        self._progress: list[Event] = []
+        self._open: dict[Any, list[Any]] = {}  # with by: key -> [next step, last event]
+        self._started = self._completed = self._unkeyed = 0
+        self._last = len(self._steps) - 1
+        self._failed: Verdict | None = None
+
+    def _fail(self, event: Event, step: int, matched: tuple[int, ...], key: str,
+              before: tuple[Event, ...]) -> Verdict:
+        again = "again " if matched[0] < step else ""
+        actual = f"{event.topic!r}{key} came {again}before {self._steps[step]!r}"
+        self._failed = Verdict(False, self.expected, actual,
+                               quote((*before[-(MAX_WITNESSES - 1):], event)), self._stats())
+        return self._failed
+
+    def observe(self, event: Event) -> Verdict | None:
+        if self._failed is not None:
+            return None
+        matched = self._classify(event.topic)
+        if not matched:
+            return None
+        if self._by is not None:
+            return self._observe_keyed(event, matched, self._by)
+        step = self._position
+        if step > self._last:
+            return None
+        if step in matched:
+            self._progress.append(event)
+            self._position = step + 1
+            return None
+        if step == 0 or self._gaps:
+            return None
+        return self._fail(event, step, matched, "", tuple(self._progress))
+
+    def _observe_keyed(self, event: Event, matched: tuple[int, ...], by: str) -> Verdict | None:
+        key = payload_get(event.payload, by, MISSING)
+        if key is MISSING:
+            self._unkeyed += 1
+            return None
+        if key.__class__ not in PLAIN_KEYS:
+            key = hashable(key)
+        state = self._open.get(key)
+        step = 0 if state is None else state[0]
+        if step in matched:
+            if state is None:
+                self._started += 1
+                self._open[key] = [1, event]
+            elif step == self._last:
+                del self._open[key]
+                self._completed += 1
+            else:
+                state[0] = step + 1
+                state[1] = event
+            return None
+        if state is not None and matched[0] < step and self._gaps:
+            return None
+        before = () if state is None else (state[1],)
+        return self._fail(event, step, matched, f" for {by}={key!r}", before)
+
+    def _stats(self) -> dict[str, Any]:
+        if self._by is None:
+            return {"steps_seen": self._position}
+        return {"started": self._started, "completed": self._completed,
+                "pending": len(self._open), "unkeyed": self._unkeyed}
+
+    def finish(self, now: float) -> Verdict:
+        if self._failed is not None:
+            return self._failed
+        steps, stats = self._steps, self._stats()
+        if self._by is None:
+            step = self._position
+            if step > self._last:
+                return Verdict(True, self.expected, "saw them in order", (), stats)
+            if step == 0:
+                return Verdict(False, self.expected, f"saw no {steps[0]!r}", (), stats)
+            actual = f"stopped after {steps[step - 1]!r}: no {steps[step]!r} followed"
+            return Verdict(False, self.expected, actual, quote(self._progress[-MAX_WITNESSES:]),
+                           stats)
+        started, pending = self._started, len(self._open)
+        if started == 0:
+            actual = (f"no event carried {self._by!r} ({self._unkeyed} without it)"
+                      if self._unkeyed else f"saw no {steps[0]!r}")
+            return Verdict(False, self.expected, actual, (), stats)
+        if pending:
+            actual = f"{pending} of {started} instances did not complete"
+            return Verdict(False, self.expected, actual,
+                           quote(state[1] for state in self._open.values()), stats)
+        return Verdict(True, self.expected, f"all {started} instances completed", (), stats)

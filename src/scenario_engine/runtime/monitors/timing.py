@@ -1,0 +1,218 @@
+"""The within monitor: every `first` answered by a `then` in time, with latency statistics."""
+
+from __future__ import annotations
+
+import math
+import random
+from array import array
+from collections import deque
+from typing import Any
+
+from scenario_engine.events import Event, payload_get
+from scenario_engine.runtime.monitors._shared import (
+    EPSILON,
+    MISSING,
+    PLAIN_KEYS,
+    by_param,
+    classifier,
+    format_ms,
+    hashable,
+    quote,
+    topic_param,
+)
+from scenario_engine.spi import ParamError, Verdict
+
+__all__ = ["LatencyStats", "WithinMonitor"]
+
+
+class LatencyStats:
+    """Latencies in ms: exact up to ``capacity`` values, then a uniform reservoir of that size.
+
+    Count, max and mean stay exact; percentiles (nearest rank) are exact
+    until the reservoir takes over, then estimates (``stats["approximate"]``).
+    The reservoir draws from its own fixed-seed RNG, so reports reproduce.
+    """
+
+    __slots__ = ("_rng", "capacity", "count", "maximum", "total", "values")
+
+    def __init__(self, capacity: int = 65_536) -> None:
+        self.capacity = capacity
+        self.values = array("d")
+        self.count = 0
+        self.total = 0.0
+        self.maximum = 0.0
+        self._rng: random.Random | None = None
+
+    def add(self, ms: float) -> None:
+        self.count += 1
+        self.total += ms
+        self.maximum = max(self.maximum, ms)
+        if self.count <= self.capacity:
+            self.values.append(ms)
+            return
+        if self._rng is None:
+            self._rng = random.Random(0x5EED)
+        slot = self._rng.randrange(self.count)
+        if slot < self.capacity:
+            self.values[slot] = ms
+
+    def stats(self) -> dict[str, Any]:
+        if not self.count:
+            return {"count": 0}
+        ordered = sorted(self.values)
+
+        def rank(p: float) -> float:
+            return round(ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)], 3)
+
+        out: dict[str, Any] = {"count": self.count, "p50_ms": rank(50), "p95_ms": rank(95),
+                               "max_ms": round(self.maximum, 3),
+                               "mean_ms": round(self.total / self.count, 3)}
+        if self.count > self.capacity:
+            out["approximate"] = True
+        return out
+
+
+class WithinMonitor:
+    """Every ``first`` event is followed by a ``then`` within ``ms`` of clock time.
+
+    Pairing: with ``by``, a ``then`` answers the oldest pending ``first`` with
+    the same payload value at ``by``; without, the oldest pending ``first``
+    (FIFO). A ``then`` with nothing to answer is counted (``unmatched``) and
+    otherwise ignored; events without the ``by`` value are ignored
+    (``unkeyed``). An event matching both topics answers, then starts.
+
+    Fails at once when a ``then`` comes late, or when any event arrives after
+    the oldest pending ``first``'s deadline. At ``finish(now)``, every pending
+    ``first`` fails the assertion: those past their deadline, and also those
+    whose deadline had not come when the run ended, since nothing shows they
+    would have been answered in time (end the scenario with a wait if the
+    last ones need it). Memory: the pending ``first`` events within the
+    window, and the latencies (see :class:`LatencyStats`).
+
+    Texts: expected ``every 'OrderPlaced' followed by 'OrderFilled' within
+    200ms`` (`` with the same orderId``); actual ``'OrderFilled' came 312ms
+    after 'OrderPlaced' for orderId='o-1'``, ``no 'OrderFilled' within 200ms
+    of 'OrderPlaced' for orderId='o-2'``, ``2 'OrderPlaced' got no
+    'OrderFilled' within 200ms; 1 more still waited when the run ended``,
+    ``all 10 answered; max 120ms``, ``saw no 'OrderPlaced'``.
+    """
+
+    __slots__ = ("_by", "_classify", "_failed", "_first", "_latencies", "_limit", "_ms",
+                 "_pending", "_queue", "_then", "_unkeyed", "_unmatched", "expected", "topics")
+
+    def __init__(self, first: str, then: str, ms: float, by: str | None = None) -> None:
+        self._first, self._then = topic_param("first", first), topic_param("then", then)
+        if (isinstance(ms, bool) or not isinstance(ms, int | float) or not math.isfinite(ms)
+                or ms < 0):
+            raise ParamError("ms", "must be a number >= 0", ms)
+        self._by = by_param(by)
+        self.topics = tuple(dict.fromkeys((first, then)))
+        self._ms = ms
+        self._limit = ms / 1000.0 + EPSILON
+        self._classify = classifier((first, then))
+        self.expected = f"every {first!r} followed by {then!r} within {format_ms(ms)}ms" + (
+            f" with the same {by}" if by else "")
+        # pending firsts in arrival order: [event, key, answered]; answered ones are
+        # dropped lazily when they reach the head
+        self._queue: deque[list[Any]] = deque()
+        self._pending: dict[Any, list[list[Any]]] = {}  # with by: key -> its pending records
+        self._latencies = LatencyStats()
+        self._unmatched = self._unkeyed = 0
+        self._failed: Verdict | None = None
+
+    def _key_text(self, key: Any) -> str:
+        return "" if self._by is None else f" for {self._by}={key!r}"
+
+    def observe(self, event: Event) -> Verdict | None:
+        if self._failed is not None:
+            return None
+        matched = self._classify(event.topic)
+        if not matched:
+            return None
+        by = self._by
+        key = None
+        if by is not None:
+            key = payload_get(event.payload, by, MISSING)
+            if key is MISSING:
+                self._unkeyed += 1
+                return None
+            if key.__class__ not in PLAIN_KEYS:
+                key = hashable(key)
+        queue = self._queue
+        if matched[-1] == 1:  # a `then`
+            record = self._answer(key)
+            if record is None:
+                self._unmatched += 1
+            else:
+                latency = event.time - record[0].time
+                self._latencies.add(latency * 1000.0)
+                if latency > self._limit:
+                    actual = (f"{event.topic!r} came {format_ms(latency * 1000.0)}ms after "
+                              f"{record[0].topic!r}{self._key_text(key)}")
+                    return self._fail(actual, (record[0], event))
+        while queue and queue[0][2]:
+            queue.popleft()
+        if queue and event.time - queue[0][0].time > self._limit:
+            head = queue[0]
+            actual = (f"no {self._then!r} within {format_ms(self._ms)}ms of {head[0].topic!r}"
+                      f"{self._key_text(head[1])}")
+            return self._fail(actual, (head[0],))
+        if matched[0] == 0:  # a `first`
+            record = [event, key, False]
+            queue.append(record)
+            if by is not None:
+                self._pending.setdefault(key, []).append(record)
+        return None
+
+    def _answer(self, key: Any) -> list[Any] | None:
+        if self._by is None:
+            queue = self._queue
+            while queue and queue[0][2]:
+                queue.popleft()
+            if not queue:
+                return None
+            record = queue.popleft()
+        else:
+            records = self._pending.get(key)
+            if not records:
+                return None
+            record = records.pop(0)
+            if not records:
+                del self._pending[key]
+        record[2] = True
+        return record
+
+    def _fail(self, actual: str, events: tuple[Event, ...]) -> Verdict:
+        self._failed = Verdict(False, self.expected, actual, quote(events), self._stats())
+        return self._failed
+
+    def _stats(self) -> dict[str, Any]:
+        stats = self._latencies.stats()
+        stats["pending"] = sum(1 for record in self._queue if not record[2])
+        stats["unmatched"] = self._unmatched
+        if self._by is not None:
+            stats["unkeyed"] = self._unkeyed
+        return stats
+
+    def finish(self, now: float) -> Verdict:
+        if self._failed is not None:
+            return self._failed
+        waiting = [record[0] for record in self._queue if not record[2]]
+        stats = self._stats()
+        if not waiting:
+            answered = self._latencies.count
+            if not answered:
+                return Verdict(True, self.expected, f"saw no {self._first!r}", (), stats)
+            actual = f"all {answered} answered; max {format_ms(self._latencies.maximum)}ms"
+            return Verdict(True, self.expected, actual, (), stats)
+        late = [e for e in waiting if now - e.time > self._limit]
+        parts = []
+        if late:
+            parts.append(f"{len(late)} {self._first!r} got no {self._then!r} "
+                         f"within {format_ms(self._ms)}ms")
+        still = len(waiting) - len(late)
+        if still:
+            parts.append(f"{still} more still waited when the run ended" if late else
+                         f"{still} {self._first!r} still waited for {self._then!r} "
+                         f"when the run ended")
+        return Verdict(False, self.expected, "; ".join(parts), quote(late or waiting), stats)

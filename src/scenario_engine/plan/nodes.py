@@ -41,10 +41,7 @@ ComponentKind = Literal["generator", "profile", "chaos", "assertion"]
 #: ``{dot.path: {op: value}}`` with op in eq, ne, gt, ge, lt, le, in.
 Where = CallableRef | FrozenMap
 
-_frozen = attrs.frozen(kw_only=True)
-
-
-@_frozen
+@attrs.frozen(kw_only=True)
 class Ref:
     """A component named by its registry name, with its parameters."""
 
@@ -53,7 +50,7 @@ class Ref:
     params: FrozenMap = attrs.field(factory=FrozenMap)
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class Triggers:
     """When a chaos action applies; every condition must hold."""
 
@@ -67,7 +64,7 @@ class Triggers:
     max_times: int | None = None
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class ChaosNode:
     """A chaos action with its triggers; ``during`` limits it to one phase."""
 
@@ -77,7 +74,7 @@ class ChaosNode:
     origin: str | None = None
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class GeneratorNode:
     """A generator emitting on ``topic`` every ``every`` seconds while phases run."""
 
@@ -87,7 +84,7 @@ class GeneratorNode:
     key: str | None = None
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class SystemNode:
     """An in-process system under test: a class or callable taking the bus."""
 
@@ -95,7 +92,7 @@ class SystemNode:
     params: FrozenMap = attrs.field(factory=FrozenMap)
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class RelayNode:
     """Consume ``source``, pass each message through chaos, republish on ``target``."""
 
@@ -103,7 +100,7 @@ class RelayNode:
     target: str
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class PhaseStep:
     """Run the generators for ``cycles`` cycles or ``duration`` seconds under a profile."""
 
@@ -113,7 +110,7 @@ class PhaseStep:
     profile: Ref | None = None
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class PublishStep:
     """Publish a payload template, possibly repeated."""
 
@@ -126,7 +123,7 @@ class PublishStep:
     delay: float = 0.0
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class WaitForStep:
     """Block until an event on ``topic`` (matching ``where``) arrives, or fail at ``timeout``."""
 
@@ -135,7 +132,7 @@ class WaitForStep:
     where: Where | None = None
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class DoStep:
     """Call a Python callable with the run context."""
 
@@ -143,7 +140,7 @@ class DoStep:
     name: str = ""
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class CheckStep:
     """A mid-run checkpoint: these assertions must hold on what was seen so far."""
 
@@ -151,7 +148,7 @@ class CheckStep:
     assertions: tuple[Ref, ...] = ()
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class GenerateStep:
     """Emit ``count`` ticks of every generator at once, without advancing cycles."""
 
@@ -161,7 +158,7 @@ class GenerateStep:
 Step = PhaseStep | PublishStep | WaitForStep | DoStep | CheckStep | GenerateStep
 
 
-@_frozen
+@attrs.frozen(kw_only=True)
 class Plan:
     """One scenario, compiled: what the interpreter runs and what plan files hold."""
 

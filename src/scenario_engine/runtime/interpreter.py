@@ -67,7 +67,7 @@ class _StopRun(Exception):
 class Run:
     """One execution of a plan. Build it, call :meth:`execute`, read the result."""
 
-    def __init__(self, plan: Plan, options: RunOptions) -> None:
+    def __init__(self, plan: Plan, options: RunOptions, *, bus: Any = None) -> None:
         self.options = options
         if options.seed is not None:
             plan = attrs.evolve(plan, seed=options.seed)
@@ -77,7 +77,7 @@ class Run:
         self.registry: Registry = options.registry or default_registry()
         self.variables: Mapping[str, Any] = thaw(plan.vars)
         self.bus_url = options.bus or plan.bus or "memory://"
-        self.bus = open_bus(self.bus_url, self.registry)
+        self.bus = bus if bus is not None else open_bus(self.bus_url, self.registry)
         capabilities = getattr(self.bus, "capabilities", frozenset())
         virtual_ok = "virtual_time" in capabilities
         self.clock = options.clock or plan.clock or ("virtual" if virtual_ok else "wall")

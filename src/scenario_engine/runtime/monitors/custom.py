@@ -12,12 +12,16 @@ from scenario_engine.spi import ParamError, Verdict
 
 __all__ = ["CustomMonitor"]
 
+#: how much of a multi-line assertion message the verdict keeps in ``stats["detail"]``
+_DETAIL_LIMIT = 2000
+
 
 class CustomMonitor:
     """A function over the events seen (those matching ``topics``), called once at the end.
 
     ``fn(events)`` returns True/None (holds), False, or ``(passed, message)``,
-    or raises ``AssertionError(message)`` (pytest style). Any other exception,
+    or raises ``AssertionError(message)`` (pytest style: the first line is the
+    verdict's text, a longer message goes to ``stats["detail"]``). Any other exception,
     or any other return value, fails the assertion with a text naming it.
     The only monitor that keeps the history.
 
@@ -50,11 +54,15 @@ class CustomMonitor:
     def finish(self, now: float) -> Verdict:
         events = self._events
         n = len(events)
-        stats = {"events": n}
+        stats: dict[str, Any] = {"events": n}
         try:
             result = self._fn(events)
         except AssertionError as err:
-            return Verdict(False, self.expected, str(err) or "assertion failed", (), stats)
+            message = str(err)
+            if "\n" in message:  # pytest's rewritten asserts append an explanation
+                stats["detail"] = message[:_DETAIL_LIMIT]
+            first_line = message.partition("\n")[0]
+            return Verdict(False, self.expected, first_line or "assertion failed", (), stats)
         except Exception as err:  # the user's check failing is this assertion's failure
             return Verdict(False, self.expected, f"raised {type(err).__name__}: {err}", (), stats)
         if result is None or result is True:

@@ -171,6 +171,13 @@ class Scenario:
 
     # ------------------------------------------------------------------ settings
 
+    def named(self, name: str) -> Scenario:
+        """The same scenario under another name (to specialise a shared base)."""
+        if not isinstance(name, str) or not name.strip():
+            raise SpecError([Problem(self._where("named(...)"),
+                                     f"name must be a non-empty string (got {name!r})")])
+        return self._evolve(name=name)
+
     def seed(self, seed: int) -> Scenario:
         """Set the seed every random draw of the run derives from."""
         if isinstance(seed, bool) or not isinstance(seed, int):

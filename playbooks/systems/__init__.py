@@ -1,0 +1,1 @@
+"""In-process systems under test used by the example playbooks."""

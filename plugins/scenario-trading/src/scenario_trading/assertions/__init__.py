@@ -1,0 +1,1 @@
+"""The trading assertions: online monitors over quotes."""

@@ -1,0 +1,1 @@
+"""Spec classes: the DSL form of every trading component (cheap to import)."""

@@ -1,0 +1,1 @@
+"""The trading profiles, one module per family of market shapes."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Sequence as SequenceABC
 from itertools import islice
 from typing import Any
 
-from scenario_engine.events import Event, TopicPattern
-from scenario_engine.spi import ParamError, Witness, witness
+from scenario_engine.events import Event, TopicPattern, payload_get
+from scenario_engine.spi import ParamError, Witness, compile_where, witness
 
 MAX_WITNESSES = 5
 #: a payload path that is not there
@@ -99,3 +100,80 @@ def hashable(key: Any) -> Any:
     except TypeError:
         return repr(key)
     return key
+
+
+# --------------------------------------------------------------------------- conditions
+
+#: the operators of :func:`scenario_engine.spi.compile_where`, same semantics
+_OPERATORS: Mapping[str, Callable[[Any, Any], bool]] = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "gt": lambda a, b: a is not None and a > b,
+    "ge": lambda a, b: a is not None and a >= b,
+    "lt": lambda a, b: a is not None and a < b,
+    "le": lambda a, b: a is not None and a <= b,
+    "in": lambda a, b: a in b,
+}
+
+
+def getter(path: str) -> Callable[[Any], Any]:
+    """Read ``path`` from a payload: plain dicts directly, anything else via payload_get."""
+    parts = path.split(".")
+    if len(parts) == 1:
+
+        def get_one(payload: Any) -> Any:
+            if payload.__class__ is dict:
+                return payload.get(path, MISSING)
+            return payload_get(payload, path, MISSING)
+
+        return get_one
+    rests = [".".join(parts[i:]) for i in range(len(parts))]
+
+    def get_path(payload: Any) -> Any:
+        current = payload
+        for i, part in enumerate(parts):
+            if current.__class__ is not dict:
+                return payload_get(current, rests[i], MISSING)
+            current = current.get(part, MISSING)
+            if current is MISSING:
+                break
+        return current
+
+    return get_path
+
+
+def compile_condition(where: Any) -> Callable[[Event], bool] | None:
+    """:func:`scenario_engine.spi.compile_where`, with a faster path for mappings.
+
+    ``compile_where`` validates (and defines the semantics); mappings are then
+    compiled again into closures that read plain-dict payloads without the
+    generic path walk: a ``where`` is evaluated for every routed event.
+    """
+    generic = compile_where(where)
+    if generic is None or not isinstance(where, Mapping):
+        return generic
+    checks: list[tuple[Callable[[Any], Any], Callable[[Any, Any], bool], Any]] = []
+    for path, condition in where.items():
+        get = getter(path)
+        if isinstance(condition, Mapping):
+            checks += [(get, _OPERATORS[op], value) for op, value in condition.items()]
+        else:
+            checks.append((get, operator.eq, condition))
+    if len(checks) == 1:
+        [(get, op, expected)] = checks
+
+        def one(event: Event) -> bool:
+            value = get(event.payload)
+            return value is not MISSING and op(value, expected)
+
+        return one
+
+    def every(event: Event) -> bool:
+        payload = event.payload
+        for get, op, expected in checks:
+            value = get(payload)
+            if value is MISSING or not op(value, expected):
+                return False
+        return True
+
+    return every

@@ -9,6 +9,7 @@ from typing import Any
 from scenario_engine.events import Event
 from scenario_engine.runtime.monitors._shared import (
     MAX_WITNESSES,
+    compile_condition,
     count_param,
     describe_where,
     ordinal,
@@ -16,7 +17,7 @@ from scenario_engine.runtime.monitors._shared import (
     quote,
     topic_param,
 )
-from scenario_engine.spi import ParamError, Verdict, compile_where, witness
+from scenario_engine.spi import ParamError, Verdict, witness
 
 __all__ = ["AlwaysMonitor", "CountMonitor", "NeverMonitor"]
 
@@ -53,7 +54,7 @@ class CountMonitor:
             raise ParamError("min", f"must be <= max ({high})", low)
         self._low = low or 0
         self._high = high if high is not None else math.inf
-        self._where = compile_where(where)
+        self._where = compile_condition(where)
         if exact is not None:
             bound = f"exactly {plural(exact, topic)}"
         elif high is None:
@@ -99,7 +100,7 @@ class NeverMonitor:
 
     def __init__(self, topic: str, where: Any = None) -> None:
         self.topics = (topic_param("topic", topic),)
-        self._where = compile_where(where)
+        self._where = compile_condition(where)
         self.expected = f"no {topic!r} events" + (
             f" where {describe_where(where)}" if where is not None else "")
         self._failed: Verdict | None = None
@@ -128,7 +129,7 @@ class AlwaysMonitor:
 
     def __init__(self, topic: str, predicate: Any) -> None:
         self.topics = (topic_param("topic", topic),)
-        compiled = compile_where(predicate)
+        compiled = compile_condition(predicate)
         if compiled is None:
             raise ParamError("predicate", "must be a callable or a mapping of payload paths")
         self._predicate = compiled

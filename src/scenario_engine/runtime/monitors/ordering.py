@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence as SequenceABC
 from typing import Any
 
-from scenario_engine.events import Event, payload_get
+from scenario_engine.events import Event
 from scenario_engine.runtime.monitors._shared import (
     MAX_WITNESSES,
     MISSING,
     PLAIN_KEYS,
     by_param,
     classifier,
+    getter,
     hashable,
     quote,
     topic_param,
@@ -48,8 +49,23 @@ class SequenceMonitor:
     after 'A': no 'B' followed``, ``saw no 'A'``.
     """
 
-    __slots__ = ("_by", "_classify", "_completed", "_failed", "_gaps", "_last", "_open",
-                 "_position", "_progress", "_started", "_steps", "_unkeyed", "expected", "topics")
+    __slots__ = (
+        "_by",
+        "_classify",
+        "_completed",
+        "_failed",
+        "_gaps",
+        "_key",
+        "_last",
+        "_open",
+        "_position",
+        "_progress",
+        "_started",
+        "_steps",
+        "_unkeyed",
+        "expected",
+        "topics",
+    )
 
     def __init__(self, topics: SequenceABC[str], by: str | None = None, gaps: bool = True) -> None:
         if isinstance(topics, str) or not isinstance(topics, SequenceABC) or len(topics) < 2:
@@ -57,6 +73,7 @@ class SequenceMonitor:
         self._steps = tuple(topic_param("topics", t) for t in topics)
         self.topics = tuple(dict.fromkeys(self._steps))
         self._by = by_param(by)
+        self._key = None if by is None else getter(by)
         if not isinstance(gaps, bool):
             raise ParamError("gaps", "must be true or false", gaps)
         self._gaps = gaps
@@ -85,8 +102,8 @@ class SequenceMonitor:
         matched = self._classify(event.topic)
         if not matched:
             return None
-        if self._by is not None:
-            return self._observe_keyed(event, matched, self._by)
+        if self._key is not None:
+            return self._observe_keyed(event, matched, self._key(event.payload))
         step = self._position
         if step > self._last:
             return None
@@ -98,8 +115,7 @@ class SequenceMonitor:
             return None
         return self._fail(event, step, matched, "", tuple(self._progress))
 
-    def _observe_keyed(self, event: Event, matched: tuple[int, ...], by: str) -> Verdict | None:
-        key = payload_get(event.payload, by, MISSING)
+    def _observe_keyed(self, event: Event, matched: tuple[int, ...], key: Any) -> Verdict | None:
         if key is MISSING:
             self._unkeyed += 1
             return None
@@ -121,7 +137,7 @@ class SequenceMonitor:
         if state is not None and matched[0] < step and self._gaps:
             return None
         before = () if state is None else (state[1],)
-        return self._fail(event, step, matched, f" for {by}={key!r}", before)
+        return self._fail(event, step, matched, f" for {self._by}={key!r}", before)
 
     def _stats(self) -> dict[str, Any]:
         if self._by is None:

@@ -8,14 +8,14 @@ from array import array
 from collections import deque
 from typing import Any
 
-from scenario_engine.events import Event, payload_get
+from scenario_engine.events import Event, TopicPattern
 from scenario_engine.runtime.monitors._shared import (
     EPSILON,
     MISSING,
     PLAIN_KEYS,
     by_param,
-    classifier,
     format_ms,
+    getter,
     hashable,
     quote,
     topic_param,
@@ -23,6 +23,8 @@ from scenario_engine.runtime.monitors._shared import (
 from scenario_engine.spi import ParamError, Verdict
 
 __all__ = ["LatencyStats", "WithinMonitor"]
+
+_FIRST, _THEN = 1, 2
 
 
 class LatencyStats:
@@ -97,8 +99,26 @@ class WithinMonitor:
     ``all 10 answered; max 120ms``, ``saw no 'OrderPlaced'``.
     """
 
-    __slots__ = ("_by", "_classify", "_failed", "_first", "_latencies", "_limit", "_ms",
-                 "_pending", "_queue", "_then", "_unkeyed", "_unmatched", "expected", "topics")
+    __slots__ = (
+        "_by",
+        "_extra",
+        "_failed",
+        "_first",
+        "_key",
+        "_kinds",
+        "_latencies",
+        "_limit",
+        "_match_first",
+        "_match_then",
+        "_ms",
+        "_pending",
+        "_queue",
+        "_then",
+        "_unkeyed",
+        "_unmatched",
+        "expected",
+        "topics",
+    )
 
     def __init__(self, first: str, then: str, ms: float, by: str | None = None) -> None:
         self._first, self._then = topic_param("first", first), topic_param("then", then)
@@ -106,19 +126,30 @@ class WithinMonitor:
                 or ms < 0):
             raise ParamError("ms", "must be a number >= 0", ms)
         self._by = by_param(by)
+        self._key = None if by is None else getter(by)
         self.topics = tuple(dict.fromkeys((first, then)))
         self._ms = ms
         self._limit = ms / 1000.0 + EPSILON
-        self._classify = classifier((first, then))
+        self._match_first, self._match_then = TopicPattern(first), TopicPattern(then)
+        self._kinds: dict[str, int] = {}  # topic -> _FIRST | _THEN bits
         self.expected = f"every {first!r} followed by {then!r} within {format_ms(ms)}ms" + (
             f" with the same {by}" if by else "")
-        # pending firsts in arrival order: [event, key, answered]; answered ones are
-        # dropped lazily when they reach the head
+        # Pending firsts in arrival order, as [event, key, answered]. Without by,
+        # a `then` pops the head. With by, it answers the key's record in
+        # `_pending` (later firsts of the same key wait in `_extra`), and answered
+        # records leave the queue once they reach its head.
         self._queue: deque[list[Any]] = deque()
-        self._pending: dict[Any, list[list[Any]]] = {}  # with by: key -> its pending records
+        self._pending: dict[Any, list[Any]] = {}
+        self._extra: dict[Any, deque[list[Any]]] = {}
         self._latencies = LatencyStats()
         self._unmatched = self._unkeyed = 0
         self._failed: Verdict | None = None
+
+    def _kind(self, topic: str) -> int:
+        kind = (_FIRST if self._match_first(topic) else 0) | (
+            _THEN if self._match_then(topic) else 0)
+        self._kinds[topic] = kind
+        return kind
 
     def _key_text(self, key: Any) -> str:
         return "" if self._by is None else f" for {self._by}={key!r}"
@@ -126,21 +157,28 @@ class WithinMonitor:
     def observe(self, event: Event) -> Verdict | None:
         if self._failed is not None:
             return None
-        matched = self._classify(event.topic)
-        if not matched:
-            return None
-        by = self._by
+        kind = self._kinds.get(event.topic)
+        if kind is None:
+            kind = self._kind(event.topic)
+        keyed = self._key
         key = None
-        if by is not None:
-            key = payload_get(event.payload, by, MISSING)
+        if keyed is not None:
+            key = keyed(event.payload)
             if key is MISSING:
                 self._unkeyed += 1
                 return None
             if key.__class__ not in PLAIN_KEYS:
                 key = hashable(key)
         queue = self._queue
-        if matched[-1] == 1:  # a `then`
-            record = self._answer(key)
+        if kind & _THEN:
+            if keyed is None:
+                record = queue.popleft() if queue else None
+            else:
+                record = self._pending.pop(key, None)
+                if record is not None:
+                    record[2] = True
+                    if self._extra:
+                        self._promote(key)
             if record is None:
                 self._unmatched += 1
             else:
@@ -150,37 +188,31 @@ class WithinMonitor:
                     actual = (f"{event.topic!r} came {format_ms(latency * 1000.0)}ms after "
                               f"{record[0].topic!r}{self._key_text(key)}")
                     return self._fail(actual, (record[0], event))
-        while queue and queue[0][2]:
-            queue.popleft()
-        if queue and event.time - queue[0][0].time > self._limit:
-            head = queue[0]
-            actual = (f"no {self._then!r} within {format_ms(self._ms)}ms of {head[0].topic!r}"
-                      f"{self._key_text(head[1])}")
-            return self._fail(actual, (head[0],))
-        if matched[0] == 0:  # a `first`
+        if queue:
+            while queue[0][2]:
+                queue.popleft()
+                if not queue:
+                    break
+            else:
+                head = queue[0]
+                if event.time - head[0].time > self._limit:
+                    actual = (f"no {self._then!r} within {format_ms(self._ms)}ms of "
+                              f"{head[0].topic!r}{self._key_text(head[1])}")
+                    return self._fail(actual, (head[0],))
+        if kind & _FIRST:
             record = [event, key, False]
             queue.append(record)
-            if by is not None:
-                self._pending.setdefault(key, []).append(record)
+            if keyed is not None and self._pending.setdefault(key, record) is not record:
+                self._extra.setdefault(key, deque()).append(record)
         return None
 
-    def _answer(self, key: Any) -> list[Any] | None:
-        if self._by is None:
-            queue = self._queue
-            while queue and queue[0][2]:
-                queue.popleft()
-            if not queue:
-                return None
-            record = queue.popleft()
-        else:
-            records = self._pending.get(key)
-            if not records:
-                return None
-            record = records.pop(0)
-            if not records:
-                del self._pending[key]
-        record[2] = True
-        return record
+    def _promote(self, key: Any) -> None:
+        """The key's next pending first (a duplicate key) becomes the one to answer."""
+        waiting = self._extra.get(key)
+        if waiting:
+            self._pending[key] = waiting.popleft()
+            if not waiting:
+                del self._extra[key]
 
     def _fail(self, actual: str, events: tuple[Event, ...]) -> Verdict:
         self._failed = Verdict(False, self.expected, actual, quote(events), self._stats())

@@ -1,0 +1,104 @@
+"""``scenario play``: run playbooks and plans, print a summary, write reports and event logs."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from scenario_engine.commands._common import (
+    DurationType,
+    load_selected,
+    run_command,
+    select_option,
+    vars_option,
+    verbosity,
+)
+
+__all__ = ["play"]
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@select_option
+@vars_option
+@click.option("--seed", type=int, help="Override every scenario's seed.")
+@click.option("--bus", metavar="URL", help="Bus URL: memory://, redis://host:port/0, nats://host:port.")
+@click.option("--clock", type=click.Choice(["virtual", "wall"]),
+              help="virtual (default on memory://) or wall (default on external buses).")
+@click.option("--speed", type=click.FloatRange(min=0, min_open=True),
+              help="Wall-clock speed multiplier (2 = twice as fast).")
+@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("scenario-reports"), show_default=True,
+              help="Where each scenario's events.jsonl and report.json go.")
+@click.option("--reporter", "reporters", multiple=True, metavar="NAME",
+              help="Also render with these reporters (e.g. junit); see `scenario plugins`.")
+@click.option("--settle", type=DurationType(), default=0.5, show_default=True,
+              help="Wall clock: how long to keep listening after the last step.")
+@click.option("--dry-run", is_flag=True,
+              help="Validate and print the first events and the chaos that would fire; "
+                   "deliver nothing.")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first failure.")
+@run_command
+def play(
+    paths: tuple[str, ...],
+    select: str | None,
+    variables: tuple[tuple[str, str], ...],
+    seed: int | None,
+    bus: str | None,
+    clock: str | None,
+    speed: float | None,
+    report_dir: Path,
+    reporters: tuple[str, ...],
+    settle: float,
+    dry_run: bool,
+    fail_fast: bool,
+) -> None:
+    """Run every scenario in PATHS (.py playbooks, .toml/.json plans).
+
+    Exit 0 when every assertion held, 1 when one failed, 2 for an invalid
+    playbook, 3 when the bus or a plugin failed, 130 when interrupted (the
+    partial report and event log are still written).
+    """
+    from scenario_engine.registry import default_registry
+    from scenario_engine.report.console import render_summary
+    from scenario_engine.runtime.options import RunOptions
+    from scenario_engine.runtime.session import dry_run as schedule
+    from scenario_engine.runtime.session import play_all
+
+    items = load_selected(paths, select, variables)
+    options = RunOptions(report_dir=report_dir, bus=bus, clock=clock, speed=speed, seed=seed,
+                         variables=dict(variables), fail_fast=fail_fast, settle=settle)
+    if dry_run:
+        for _, plan in items:
+            click.echo("\n".join(schedule(plan, options)))
+        return
+    registry = default_registry()
+    renderers = [registry.load("reporter", name, where="--reporter")() for name in reporters]
+    color = click.get_text_stream("stdout").isatty()
+    detail = verbosity() > 0
+
+    def show(result: Any) -> None:
+        click.echo(render_summary(result, color=color, verbose=detail))
+        for renderer in renderers:
+            if result.report_dir:
+                renderer.report(result, Path(result.report_dir))
+
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        results = play_all(items, options, on_result=show)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    passed = sum(r.passed for r in results)
+    click.echo(f"{passed} passed, {len(results) - passed} failed "
+               f"({len(results)} of {len(items)} scenario(s) run)")
+    codes = [r.exit_code for r in results]
+    code = 130 if 130 in codes else max(codes, default=0)
+    if code:
+        click.get_current_context().exit(code)

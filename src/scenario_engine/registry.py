@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from importlib import metadata
 from typing import Any
@@ -21,13 +21,17 @@ from typing import Any
 import attrs
 
 from scenario_engine.errors import PlanError, PluginError, Problem, UnknownComponentError
+from scenario_engine.plan.nodes import CheckStep, PhaseStep, Plan, Ref
+from scenario_engine.plan.values import CallableRef, FrozenMap
 from scenario_engine.spi import GROUPS, ChaosAction, Generator, Monitor, ParamError, Profile
 
 __all__ = [
+    "AUTOLOAD_ENV",
     "KNOWN_PACKS",
     "BrokenPlugin",
     "EntryInfo",
     "Registry",
+    "check_components",
     "default_registry",
 ]
 
@@ -76,7 +80,12 @@ def _distribution_of(ep: metadata.EntryPoint) -> tuple[str, str]:
     dist = getattr(ep, "dist", None)
     if dist is None:
         return ("<unknown distribution>", "?")
-    return (dist.metadata["Name"] or "?", dist.version or "?")
+    return (dist.name or "?", dist.version or "?")
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in GROUPS:
+        raise ValueError(f"unknown component kind {kind!r} (kinds: {', '.join(GROUPS)})")
 
 
 class Registry:
@@ -89,6 +98,7 @@ class Registry:
         self._given = None if entry_points is None else list(entry_points)
         self._index: dict[str, dict[str, list[tuple[EntryInfo, metadata.EntryPoint]]]] | None = None
         self._loaded: dict[tuple[str, str], Any] = {}
+        self._failed: dict[tuple[str, str], PluginError] = {}
 
     # ------------------------------------------------------------------ listing (no imports)
 
@@ -102,7 +112,8 @@ class Registry:
         if self._given is not None:
             found: Iterable[metadata.EntryPoint] = self._given
         else:
-            found = [ep for group in kinds for ep in metadata.entry_points(group=group)]
+            everything = metadata.entry_points()  # one scan of the installed metadata
+            found = [ep for group in kinds for ep in everything.select(group=group)]
         core_only = os.environ.get(AUTOLOAD_ENV, "") not in ("", "0")
         seen: set[tuple[str, str, str]] = set()
         for ep in found:
@@ -125,6 +136,8 @@ class Registry:
     def entries(self, kind: str | None = None) -> list[EntryInfo]:
         """Every registered component (of one kind), sorted by kind and name."""
         index = self._build_index()
+        if kind:
+            _check_kind(kind)
         kinds = [kind] if kind else list(GROUPS)
         return [
             info
@@ -134,6 +147,8 @@ class Registry:
         ]
 
     def names(self, kind: str) -> list[str]:
+        """The registered names of one kind, sorted."""
+        _check_kind(kind)
         return sorted(self._build_index().get(kind, {}))
 
     def conflicts(self) -> list[BrokenPlugin]:
@@ -168,6 +183,7 @@ class Registry:
         return UnknownComponentError([Problem(where, f"unknown {kind} {name!r}", hint)])
 
     def info(self, kind: str, name: str) -> EntryInfo:
+        """Where a registered name comes from (read without importing it)."""
         claims = self._build_index().get(kind, {}).get(name)
         if not claims:
             raise self.unknown(kind, name)
@@ -178,6 +194,8 @@ class Registry:
         key = (kind, name)
         if key in self._loaded:
             return self._loaded[key]
+        if key in self._failed:  # import once: a broken plugin fails the same way each time
+            raise self._failed[key]
         claims = self._build_index().get(kind, {}).get(name)
         if not claims:
             raise self.unknown(kind, name, where)
@@ -191,18 +209,24 @@ class Registry:
         info, ep = claims[0]
         try:
             obj = ep.load()
-        except Exception as err:
-            raise PluginError(
+        except (Exception, SystemExit) as err:
+            failure = PluginError(
                 f"{kind} {name!r} ({info.target}, from {info.origin}) failed to load: "
                 f"{type(err).__name__}: {err}",
-                hint=f"fix or reinstall {info.distribution}; `scenario plugins` lists what works",
-            ) from err
+                hint=f"fix or reinstall {info.distribution}; `scenario plugins --check` "
+                "lists what works",
+            )
+            failure.__cause__ = err
+            self._failed[key] = failure
+            raise failure from err
         if not callable(obj):
-            raise PluginError(
+            failure = PluginError(
                 f"{kind} {name!r} ({info.target}, from {info.origin}) is not a factory: "
                 f"got {type(obj).__name__}",
                 hint="an entry point must name a class or a function",
             )
+            self._failed[key] = failure
+            raise failure
         self._loaded[key] = obj
         return obj
 
@@ -290,3 +314,76 @@ def _check_signature(
 def default_registry() -> Registry:
     """The registry of everything installed (built once per process)."""
     return Registry()
+
+
+# --------------------------------------------------------------------------- plans
+
+
+def _component_refs(plan: Plan) -> Iterator[tuple[str, str, Ref]]:
+    """Every component reference of a plan: key path, the kind its position implies, the ref."""
+    for i, gen in enumerate(plan.generators):
+        yield f"generators[{i}].ref", "generator", gen.ref
+    for i, step in enumerate(plan.steps):
+        if isinstance(step, PhaseStep) and step.profile is not None:
+            yield f"steps[{i}].profile", "profile", step.profile
+        elif isinstance(step, CheckStep):
+            for j, ref in enumerate(step.assertions):
+                yield f"steps[{i}].assertions[{j}]", "assertion", ref
+    for i, node in enumerate(plan.chaos):
+        yield f"chaos[{i}].action", "chaos", node.action
+    for i, ref in enumerate(plan.expectations):
+        yield f"expectations[{i}]", "assertion", ref
+
+
+def _thawed(value: Any, path: str, problems: list[Problem]) -> Any:
+    """Plain parameters for a factory; a callable reference that does not import is a problem."""
+    if isinstance(value, CallableRef):
+        try:
+            return value.resolve()
+        except Exception as err:
+            problems.append(
+                Problem(
+                    path,
+                    f"cannot import {value.target!r}: {type(err).__name__}: {err}",
+                    "the module must be importable (on sys.path) and define that name",
+                )
+            )
+            return None
+    if isinstance(value, FrozenMap):
+        return {k: _thawed(v, f"{path}.{k}", problems) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_thawed(v, f"{path}[{i}]", problems) for i, v in enumerate(value)]
+    return value
+
+
+def check_components(
+    plan: Plan, registry: Registry | None = None, where: str = ""
+) -> list[Problem]:
+    """Every component of ``plan`` that no plugin provides, or that rejects its parameters.
+
+    Each component is made once, as the run would make it, so a factory's own
+    parameter checks (``ParamError``) are reported here with their key paths.
+    A broken plugin is not a plan problem: its :class:`PluginError` propagates.
+    """
+    registry = registry or default_registry()
+    prefix = f"{where}." if where else ""
+    problems: list[Problem] = []
+    if plan.bus and "://" in plan.bus:
+        scheme = plan.bus.partition("://")[0]
+        if scheme not in registry.names("bus"):
+            problems += registry.unknown("bus", scheme, f"{prefix}bus").problems
+    for relative, kind, ref in _component_refs(plan):
+        path = prefix + relative
+        if ref.name not in registry.names(kind):
+            problems += registry.unknown(kind, ref.name, f"{path}.name").problems
+            continue
+        found: list[Problem] = []
+        params = _thawed(ref.params, f"{path}.params", found)
+        if found:
+            problems += found
+            continue
+        try:
+            registry.create(kind, ref.name, params, where=path)
+        except PlanError as err:
+            problems += err.problems
+    return problems

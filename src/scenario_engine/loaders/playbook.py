@@ -1,0 +1,185 @@
+"""The loader for ``.py`` playbooks: run the file as a module, collect its scenarios.
+
+A playbook is code. It is executed as a module named after the file
+(``flash.py`` -> ``flash``) with its directory first on ``sys.path``, so a
+function defined in it is the importable ``flash:function`` that a compiled
+plan refers to. Every public module-level :class:`Scenario` is built (and
+module-level :class:`Plan` objects, or lists of either, are taken as they
+are). Whatever goes wrong -- a syntax error, an exception at import, a bad
+argument to a builder -- becomes a :class:`PlaybookError` located at
+``file:line`` in the playbook, quoting the error.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import sys
+import traceback
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from scenario_engine.errors import PlanError, PlaybookError, Problem, ScenarioError, UsageError
+from scenario_engine.loaders.select import with_vars
+from scenario_engine.plan.nodes import Plan
+
+__all__ = ["load_playbook"]
+
+_EXAMPLE = "scenario = Scenario('name').phase('calm', cycles=3)"
+
+
+def load_playbook(path: Path, variables: Mapping[str, str]) -> list[Plan]:
+    """The plans of every public module-level scenario in ``path``, in definition order.
+
+    Raises :class:`PlaybookError` (located at ``file:line``) when the file
+    fails to run or a scenario fails to build, and when it defines no
+    scenario at all; :class:`UsageError` when the file does not exist.
+    """
+    module = _execute(path)
+    return [with_vars(plan, variables) for plan in _collect(module, path)]
+
+
+def _module_name(path: Path, real: Path) -> str:
+    name = real.stem
+    if name in sys.stdlib_module_names or name in ("scenario_engine", "__main__"):
+        raise PlaybookError(
+            [Problem(str(path), f"the file name shadows the module {name!r}",
+                     "rename the playbook (it runs as a module named after the file)")]
+        )
+    existing = sys.modules.get(name)
+    origin = getattr(existing, "__file__", None)
+    if existing is not None and (origin is None or Path(origin).resolve() != real):
+        raise PlaybookError(
+            [Problem(str(path), f"the module name {name!r} is already taken by "
+                     f"{origin or 'a built-in module'}",
+                     "rename the playbook (it runs as a module named after the file)")]
+        )
+    return name
+
+
+def _execute(path: Path) -> ModuleType:
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
+    real = path.resolve()
+    name = _module_name(path, real)
+    directory = str(real.parent)
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
+    spec = importlib.util.spec_from_file_location(name, real)
+    if spec is None or spec.loader is None:  # pragma: no cover - a .py file always has a spec
+        raise UsageError(f"{path}: cannot be loaded as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except (Exception, SystemExit) as err:
+        sys.modules.pop(name, None)
+        raise _located(err, path, real) from err
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    return module
+
+
+def _playbook_line(err: BaseException, real: Path) -> int | None:
+    """The line of the innermost frame that runs in the playbook itself."""
+    if isinstance(err, SyntaxError) and err.filename and Path(err.filename).resolve() == real:
+        return err.lineno
+    line = None
+    for frame, lineno in traceback.walk_tb(err.__traceback__):
+        if Path(frame.f_code.co_filename) == real:
+            line = lineno
+    return line
+
+
+def _located(err: BaseException, path: Path, real: Path) -> PlaybookError:
+    line = _playbook_line(err, real)
+    where = f"{path}:{line}" if line else str(path)
+    if isinstance(err, PlanError):
+        problems = [
+            Problem(where, f"{p.where}: {p.message}" if p.where else p.message, p.hint)
+            for p in err.problems
+        ]
+    elif isinstance(err, ScenarioError):
+        problems = [Problem(where, err.message, err.hint)]
+    elif isinstance(err, SyntaxError):
+        inside = "" if Path(err.filename or "").resolve() == real else (
+            f" in {err.filename}:{err.lineno}"
+        )
+        problems = [Problem(where, f"{type(err).__name__}{inside}: {err.msg}")]
+    else:
+        problems = [Problem(where, f"{type(err).__name__}: {err}")]
+    return PlaybookError(problems)
+
+
+def _candidates(module: ModuleType) -> Iterator[tuple[str, Any]]:
+    from scenario_engine.dsl.scenario import Scenario
+
+    for var, value in list(vars(module).items()):
+        if var.startswith("_"):
+            continue
+        items = value if isinstance(value, list | tuple) else (value,)
+        for item in items:
+            if isinstance(item, Scenario | Plan):
+                yield var, item
+
+
+def _assigned_lines(real: Path) -> dict[str, int]:
+    """Module-level variable -> line of its (last) assignment, to locate build errors."""
+    try:
+        tree = ast.parse(real.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    lines: dict[str, int] = {}
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else (
+            [node.target] if isinstance(node, ast.AnnAssign) else []
+        )
+        for target in targets:
+            if isinstance(target, ast.Name):
+                lines[target.id] = node.lineno
+    return lines
+
+
+def _collect(module: ModuleType, path: Path) -> list[Plan]:
+    real = path.resolve()
+    plans: list[Plan] = []
+    owners: dict[str, str] = {}
+    problems: list[Problem] = []
+    lines: dict[str, int] | None = None
+    for var, item in _candidates(module):
+        if isinstance(item, Plan):
+            plan = item
+        else:
+            try:
+                plan = item.build()
+            except PlanError as err:
+                lines = lines if lines is not None else _assigned_lines(real)
+                where = f"{path}:{lines[var]}" if var in lines else str(path)
+                problems += [
+                    Problem(where, f"scenario {item.name!r}: "
+                            + (f"{p.where}: {p.message}" if p.where else p.message), p.hint)
+                    for p in err.problems
+                ]
+                continue
+        if plan in plans:
+            continue  # the same scenario under two names
+        if plan.name in owners:
+            problems.append(Problem(
+                str(path),
+                f"two different scenarios are named {plan.name!r} "
+                f"(variables {owners[plan.name]} and {var})",
+                "give each its own name, or start a base scenario's variable with _ "
+                "to keep it out of the run",
+            ))
+            continue
+        owners[plan.name] = var
+        plans.append(plan)
+    if problems:
+        raise PlaybookError(problems)
+    if not plans:
+        raise PlaybookError([Problem(str(path), "no scenario found",
+                                     f"define one at module level: {_EXAMPLE}")])
+    return plans

@@ -7,11 +7,45 @@ so ``import scenario_engine`` (and ``scenario --help``) stays cheap.
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, Any
 
-from loguru import logger as _logger
 
-_logger.disable("scenario_engine")
+class _SilenceOnLoguruImport:
+    """A one-shot import hook: disables this package's loguru logger once loguru loads.
+
+    The package logs through loguru and, like a library, stays silent until an
+    application (the CLI) enables it. Importing loguru costs tens of
+    milliseconds that ``scenario --help`` should not pay, so the logger is
+    disabled when loguru is first imported rather than here.
+    """
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != "loguru":
+            return None
+        sys.meta_path.remove(self)
+        spec = None
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            spec = find(fullname, path, target) if find is not None else None
+            if spec is not None:
+                break
+        loader = getattr(spec, "loader", None)
+        if loader is not None:
+            run = loader.exec_module
+
+            def exec_module(module: Any) -> None:
+                run(module)
+                module.logger.disable("scenario_engine")
+
+            loader.exec_module = exec_module
+        return spec
+
+
+if "loguru" in sys.modules:
+    sys.modules["loguru"].logger.disable("scenario_engine")
+elif not any(isinstance(f, _SilenceOnLoguruImport) for f in sys.meta_path):
+    sys.meta_path.insert(0, _SilenceOnLoguruImport())
 
 if TYPE_CHECKING:
     from scenario_engine.dsl.assertions import Always, Count, Custom, Never, Sequence, Within

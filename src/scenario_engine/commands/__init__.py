@@ -1,0 +1,1 @@
+"""The ``scenario`` subcommands, one module each, imported only when used."""

@@ -1,0 +1,54 @@
+"""``scenario check``: validate playbooks and plans, components included, without running."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from scenario_engine.commands._common import run_command, vars_option
+
+__all__ = ["check"]
+
+
+@click.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@vars_option
+@run_command
+def check(paths: tuple[Path, ...], variables: tuple[tuple[str, str], ...]) -> None:
+    """Check every PATH: structure, then every component through the installed plugins.
+
+    Prints "ok: FILE (N scenarios)" for a valid file and every problem of an
+    invalid one; exits 2 if any file has a problem. A broken plugin is not a
+    plan problem: it stops the check with exit 3.
+    """
+    from scenario_engine.errors import PlanError, Problem, UsageError
+    from scenario_engine.loaders import load_plans
+    from scenario_engine.registry import check_components, default_registry
+
+    registry = default_registry()
+    failed = 0
+    for path in paths:
+        try:
+            plans = [plan for _, plan in load_plans([path], variables=dict(variables))]
+        except (PlanError, UsageError) as err:
+            failed += 1
+            problems = err.problems if isinstance(err, PlanError) else [Problem("", str(err))]
+            for problem in problems:
+                click.echo(f"error: {problem}", err=True)
+            continue
+        found = [
+            Problem(f"{path}: scenario {plan.name!r}: {p.where}", p.message, p.hint)
+            for plan in plans
+            for p in check_components(plan, registry)
+        ]
+        for problem in found:
+            click.echo(f"error: {problem}", err=True)
+        if found:
+            failed += 1
+        else:
+            click.echo(f"ok: {path} ({len(plans)} scenario{'s' if len(plans) != 1 else ''})")
+    if failed:
+        total = len(paths)
+        click.echo(f"{failed} of {total} file{'s' if total != 1 else ''} had problems", err=True)
+        click.get_current_context().exit(2)

@@ -1,0 +1,236 @@
+"""The background thread that reads streams and hands decoded events to the bus.
+
+XREAD (or XREADGROUP) blocks, so it runs on its own thread with its own
+connection; the bus's :meth:`~scenario_redis.bus.RedisBus.poll` takes the
+decoded events off a queue and calls the handlers on the caller's thread.
+
+Which streams to read: exact subscriptions name their stream; wildcard
+subscriptions are resolved by ``SCAN`` every ``scan`` seconds. Every stream
+is read from the id the bus recorded when it connected (server time), so a
+stream found late still yields everything written to it since then, and a
+run never sees what an earlier run left behind.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+import redis
+from redis.typing import KeyT, StreamIdT
+from scenario_engine.errors import BusError
+from scenario_engine.events import Event
+
+from scenario_redis.backoff import Outage
+from scenario_redis.wire import decode_entry
+
+if TYPE_CHECKING:
+    from loguru import Logger
+
+    from scenario_redis.config import RedisConfig
+
+__all__ = ["Delivery", "StreamReader", "glob_escape", "make_queue"]
+
+#: one decoded event, and the (stream, entry id) to XACK once handled (group mode)
+Delivery = tuple[Event, "tuple[bytes, bytes] | None"]
+
+_READ_COUNT = 1000
+_QUEUE_BATCHES = 256
+_CONNECTION_ERRORS = (redis.ConnectionError, redis.TimeoutError, OSError)
+
+
+def glob_escape(text: str) -> str:
+    """``text`` as a literal inside a Redis glob (``SCAN MATCH``)."""
+    return "".join("\\" + ch if ch in "\\*?[]" else ch for ch in text)
+
+
+class StreamReader(threading.Thread):
+    """Reads every subscribed stream from ``start_id`` on and queues what arrives.
+
+    The counters (``received``, ``reconnects``, ``errors``) are written only
+    by this thread. If the broker stays away longer than the configured
+    outage, ``failure`` holds the error and the thread ends; the bus raises
+    it on the caller's thread.
+    """
+
+    def __init__(
+        self,
+        config: RedisConfig,
+        client: redis.Redis,
+        start_id: str,
+        out: queue.Queue[list[Delivery]],
+        log: Logger,
+    ) -> None:
+        super().__init__(name=f"scenario-redis-reader {config.redacted}", daemon=True)
+        self._config = config
+        self._client = client
+        self._start_id = start_id
+        self._out = out
+        self._log = log
+        self._lock = threading.Lock()
+        self._positions: dict[KeyT, StreamIdT] = {}
+        self._pending_streams: list[bytes] = []
+        self._glob_heads: set[str] = set()
+        self._next_scan = 0.0
+        self._changed = threading.Event()
+        self._stopping = threading.Event()
+        self._outage = Outage(config.outage)
+        self._groups_ready: set[KeyT] = set()
+        self.received = 0
+        self.reconnects = 0
+        self.errors = 0
+        self.failure: BusError | None = None
+
+    # ------------------------------------------------------------------ called by the bus
+
+    def add_stream(self, stream: str) -> None:
+        """Read ``stream`` (it may not exist yet: XREAD waits for it)."""
+        with self._lock:
+            self._pending_streams.append(stream.encode())
+        self._changed.set()
+
+    def add_glob(self, literal_head: str) -> None:
+        """Look for streams whose name starts with ``literal_head`` (the bus filters exactly)."""
+        with self._lock:
+            self._glob_heads.add(literal_head)
+            self._next_scan = 0.0
+        self._changed.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping.set()
+        self._changed.set()
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join(timeout)
+
+    # ------------------------------------------------------------------ the loop
+
+    def run(self) -> None:
+        try:
+            while not self._stopping.is_set():
+                try:
+                    self._step()
+                except _CONNECTION_ERRORS as err:
+                    if self._stopping.is_set():
+                        break
+                    self._lost(err)
+                except redis.ResponseError as err:
+                    if "NOGROUP" in str(err):
+                        # the broker restarted empty: make the groups again
+                        self._groups_ready.clear()
+                        continue
+                    raise
+        except BusError as err:
+            self.failure = err
+        except Exception as err:  # never die silently: the bus re-raises on poll
+            self._log.opt(exception=err).error("stream reader failed")
+            self.failure = BusError(
+                f"the Redis stream reader for {self._config.redacted} failed: "
+                f"{type(err).__name__}: {err}",
+                hint="this is a bug in scenario-redis or a broker answering unexpectedly",
+            )
+        finally:
+            self._client.close()
+
+    def _lost(self, err: BaseException) -> None:
+        self.errors += 1
+        first = not self._outage.active
+        delay = self._outage.failed()
+        if first:
+            self._log.bind(error=type(err).__name__).warning(
+                "lost the connection to Redis while reading; reconnecting"
+            )
+        if self._outage.exceeded():
+            raise BusError(
+                f"Redis at {self._config.redacted} unreachable for "
+                f"{self._outage.elapsed():.1f}s (limit {self._config.outage:g}s)",
+                hint=f"is redis-server running at {self._config.url.endpoint}? "
+                "raise the limit with ?outage=60s",
+            )
+        self._stopping.wait(delay)
+
+    def _recovered(self) -> None:
+        lasted = self._outage.recovered()
+        if lasted is not None:
+            self.reconnects += 1
+            self._log.bind(outage_s=round(lasted, 3)).info("reader reconnected to Redis")
+
+    def _step(self) -> None:
+        self._adopt_new_streams()
+        if not self._positions:
+            self._changed.wait(self._config.block)
+            self._changed.clear()
+            return
+        block_ms = max(1, int(self._config.block * 1000))
+        group = self._config.group
+        reply: Any
+        if group is None:
+            reply = self._client.xread(self._positions, count=_READ_COUNT, block=block_ms)
+        else:
+            self._ensure_groups(group)
+            news: dict[KeyT, StreamIdT] = dict.fromkeys(self._positions, ">")
+            reply = self._client.xreadgroup(group, self._config.consumer, news,
+                                            count=_READ_COUNT, block=block_ms)
+        self._recovered()
+        if reply:
+            self._deliver(reply)
+
+    def _adopt_new_streams(self) -> None:
+        with self._lock:
+            fresh, self._pending_streams = self._pending_streams, []
+            heads = list(self._glob_heads) if time.monotonic() >= self._next_scan else []
+            if heads:
+                self._next_scan = time.monotonic() + self._config.scan
+        for head in heads:
+            match = glob_escape(self._config.prefix + head) + "*"
+            fresh.extend(self._client.scan_iter(match=match, count=1000, _type="STREAM"))
+        for stream in fresh:
+            self._positions.setdefault(stream, self._start_id)
+
+    def _ensure_groups(self, group: str) -> None:
+        for stream in self._positions:
+            if stream in self._groups_ready:
+                continue
+            try:
+                self._client.xgroup_create(stream, group, id=self._start_id, mkstream=True)
+            except redis.ResponseError as err:
+                if "BUSYGROUP" not in str(err):
+                    raise
+            self._groups_ready.add(stream)
+
+    def _deliver(self, reply: Any) -> None:
+        prefix_length = len(self._config.prefix.encode())
+        grouped = self._config.group is not None
+        batch: list[Delivery] = []
+        for stream, entries in reply:
+            topic = stream[prefix_length:].decode()
+            last = None
+            for entry_id, fields in entries:
+                last = entry_id
+                if fields is None:  # an entry trimmed away while pending
+                    continue
+                try:
+                    event = decode_entry(topic, entry_id, fields)
+                except (ValueError, UnicodeDecodeError) as err:
+                    self.errors += 1
+                    self._log.bind(stream=stream.decode(errors="replace"),
+                                   entry=entry_id.decode()).warning(
+                        "skipped a malformed stream entry: {}", err)
+                    continue
+                batch.append((event, (stream, entry_id) if grouped else None))
+            if last is not None and not grouped:
+                self._positions[stream] = last
+        self.received += len(batch)
+        while batch and not self._stopping.is_set():
+            try:
+                self._out.put(batch, timeout=0.1)
+            except queue.Full:
+                continue
+            break
+
+
+def make_queue() -> queue.Queue[list[Delivery]]:
+    """The hand-over queue; bounded, so a slow consumer slows the reader instead of the heap."""
+    return queue.Queue(maxsize=_QUEUE_BATCHES)
+

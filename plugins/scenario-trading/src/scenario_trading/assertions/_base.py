@@ -29,9 +29,9 @@ def pct(fraction: float) -> str:
 
 
 def subject(field: str, topic: str, symbol: str | None) -> str:
-    """What a monitor watches, as its texts name it: ``price on PriceUpdate``."""
+    """What a monitor watches, as its texts name it: ``price on 'PriceUpdate'``."""
     owner = f"{symbol} " if symbol else ""
-    return f"{owner}{field} on {topic}"
+    return f"{owner}{field} on {topic!r}"
 
 
 def read_field(payload: Any, field: str, symbol: str | None) -> Any:

@@ -46,7 +46,7 @@ class NoCrossedBookMonitor(LatchingMonitor):
         super().__init__(spec.topic)
         self.spec = spec
         owner = f" for {spec.symbol}" if spec.symbol else ""
-        self.expected = f"{spec.bid} < {spec.ask} on every {spec.topic}{owner}"
+        self.expected = f"{spec.bid} < {spec.ask} on every {spec.topic!r}{owner}"
         self._books = 0
 
     def check(self, event: Event) -> Verdict | None:
@@ -67,7 +67,7 @@ class NoCrossedBookMonitor(LatchingMonitor):
     def verdict(self) -> Verdict:
         spec = self.spec
         if not self._books:
-            actual = f"no {spec.topic} event carried {spec.bid!r} and {spec.ask!r}"
+            actual = f"no {spec.topic!r} event carried {spec.bid!r} and {spec.ask!r}"
             return Verdict(False, self.expected, actual)
         return Verdict(True, self.expected, f"{self._books} books, none crossed",
                        stats={"books": self._books})
@@ -80,7 +80,7 @@ class SpreadBelowMonitor(LatchingMonitor):
         super().__init__(spec.topic)
         self.spec = spec
         owner = f" for {spec.symbol}" if spec.symbol else ""
-        self.expected = f"spread on {spec.topic}{owner} at most {self._show(self._limit)}"
+        self.expected = f"spread on {spec.topic!r}{owner} at most {self._show(self._limit)}"
         self._books = 0
         self._widest: tuple[float, Event] | None = None
 
@@ -118,7 +118,7 @@ class SpreadBelowMonitor(LatchingMonitor):
     def verdict(self) -> Verdict:
         spec = self.spec
         if self._widest is None:
-            actual = f"no {spec.topic} event carried {spec.bid!r} and {spec.ask!r}"
+            actual = f"no {spec.topic!r} event carried {spec.bid!r} and {spec.ask!r}"
             return Verdict(False, self.expected, actual)
         spread, event = self._widest
         actual = f"widest spread {self._show(spread)} at #{event.seq} over {self._books} books"

@@ -35,7 +35,7 @@ def _unreadable(field: str, value: object, event: Event) -> str:
 
 def _nothing_seen(field: str, topic: str, symbol: str | None) -> str:
     owner = f" for {symbol}" if symbol else ""
-    return f"no {topic} event carried {field!r}{owner}"
+    return f"no {topic!r} event carried {field!r}{owner}"
 
 
 class PriceWithinMonitor(LatchingMonitor):
@@ -190,7 +190,7 @@ class VolatilityMonitor(LatchingMonitor):
         n = self._returns.count
         if n < 2:
             actual = (
-                f"only {self._prices} {spec.field} value(s) on {spec.topic}: "
+                f"only {self._prices} {spec.field} value(s) on {spec.topic!r}: "
                 "at least 3 are needed to measure volatility"
             )
             return Verdict(False, self.expected, actual)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -148,6 +150,21 @@ def test_iso_timestamp_is_utc_with_milliseconds():
     """Timestamps are ISO 8601 UTC with a Z suffix."""
     assert iso_timestamp(0) == "1970-01-01T00:00:00.000Z"
     assert iso_timestamp(1.5) == "1970-01-01T00:00:01.500Z"
+    assert iso_timestamp(2.009) == "1970-01-01T00:00:02.009Z"
+
+
+@given(st.floats(min_value=0, max_value=4e9))
+def test_iso_timestamp_matches_datetime(seconds):
+    """The cached formatting gives datetime's own text for any time."""
+    moment = dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+    assert iso_timestamp(seconds) == moment.isoformat(timespec="milliseconds").replace(
+        "+00:00", "Z")
+
+
+def test_dot_paths_read_inside_non_dict_variables(run):
+    """Dot paths also read inside mappings, lists and objects that are not dicts."""
+    context = {"m": FrozenMap({"a": {"b": 1}}), "xs": (10, 20), "e": dt.timedelta(days=2)}
+    assert run("{{m.a.b}}|{{xs.1}}|{{e.days}}", context) == "1|20|2"
 
 
 _names = st.sampled_from(["index", "user", "price", "order.id"])

@@ -20,6 +20,7 @@ generated source through ``repr()`` or as a bound constant, never as code.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -68,10 +69,24 @@ def iso_timestamp(seconds: float) -> str:
     """ISO 8601 UTC with milliseconds for seconds since the Unix epoch.
 
     The ``{{timestamp}}`` variable; the caller adds its clock's epoch (0 on
-    the virtual clock, so virtual runs stay byte-identical).
+    the virtual clock, so virtual runs stay byte-identical). Same text as
+    ``datetime.isoformat(timespec="milliseconds")`` (microseconds rounded,
+    then milliseconds truncated), but the date part is formatted once per
+    second instead of once per call.
     """
-    moment = _dt.datetime.fromtimestamp(seconds, tz=_dt.UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    fraction, whole = math.modf(seconds)
+    micros = round(fraction * 1_000_000)
+    if micros >= 1_000_000:
+        whole, micros = whole + 1, micros - 1_000_000
+    elif micros < 0:
+        whole, micros = whole - 1, micros + 1_000_000
+    return f"{_second(int(whole))}.{micros // 1000:03d}Z"
+
+
+@functools.lru_cache(maxsize=8)
+def _second(whole: int) -> str:
+    moment = _dt.datetime.fromtimestamp(whole, tz=_dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def placeholders(template: Any) -> frozenset[str]:
@@ -110,6 +125,26 @@ def _lookup(context: Mapping[str, Any], path: str) -> Any:
             path, tuple(context), f"template variable {head!r} has no {rest!r}"
         )
     return found
+
+
+def _path_reader(path: str) -> Callable[[Mapping[str, Any]], Any]:
+    """A compiled :func:`_lookup` for one dot path: plain dicts are read directly."""
+    head, *parts = path.split(".")
+    rest = ".".join(parts)
+
+    def read(context: Mapping[str, Any]) -> Any:
+        value = context[head]  # a KeyError here names the unknown variable
+        for part in parts:
+            if value.__class__ is not dict:
+                return _lookup(context, path)
+            value = value.get(part, _MISSING)
+            if value is _MISSING:
+                raise TemplateError(
+                    path, tuple(context), f"template variable {head!r} has no {rest!r}"
+                )
+        return value
+
+    return read
 
 
 def _plain(value: Any) -> Any:
@@ -192,7 +227,6 @@ def compile_template(template: Any, *, substitute: bool = True) -> Renderer:
         **builder.constants,
         "TemplateError": TemplateError,
         "_unknown": _unknown,
-        "_lookup": _lookup,
         "_plain": _plain,
     }
     # only the template's shape is code here; every value arrives via repr() or a name
@@ -255,7 +289,7 @@ class _Builder:
 
     def variable(self, path: str) -> str:
         if "." in path:
-            return f"_lookup(c, {path!r})"
+            return f"{self.constant(_path_reader(path))}(c)"
         return f"c[{path!r}]"
 
     def string(self, text: str) -> str:

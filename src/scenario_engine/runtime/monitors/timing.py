@@ -83,8 +83,9 @@ class WithinMonitor:
     otherwise ignored; events without the ``by`` value are ignored
     (``unkeyed``). An event matching both topics answers, then starts.
 
-    Fails at once when a ``then`` comes late, or when any event arrives after
-    the oldest pending ``first``'s deadline. At ``finish(now)``, every pending
+    Fails at once when a ``then`` comes late, or when one of its events (a
+    ``first`` or a ``then``) arrives after the oldest pending ``first``'s
+    deadline. At ``finish(now)``, every pending
     ``first`` fails the assertion: those past their deadline, and also those
     whose deadline had not come when the run ended, since nothing shows they
     would have been answered in time (end the scenario with a wait if the

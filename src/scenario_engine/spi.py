@@ -75,7 +75,7 @@ class ParamError(ValueError):
 # --------------------------------------------------------------------------- data generation
 
 
-@attrs.frozen(slots=True)
+@attrs.define(slots=True)
 class Tick:
     """Where the run is when a generator emits.
 
@@ -83,6 +83,9 @@ class Tick:
     phase; ``progress`` goes from 0 to 1 across the phase; ``value`` is the
     generator's value after the profile moved it; ``start_value`` is the value
     when the phase began (multi-phase profiles move relative to it).
+    A profile receives the tick with ``value`` still the previous value;
+    the engine then sets the new one before the generator sees it (one
+    object per tick: this is the hot path).
     """
 
     index: int

@@ -9,6 +9,7 @@ touched.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import attrs
@@ -100,6 +101,7 @@ class ChaosPipeline:
             gate = TriggerGate(node.triggers, rng, lambda: scheduler.now)
             self.stages.append(ChaosStage(index, node, action, gate, self, rng))
         self._routes: dict[str, tuple[ChaosStage, ...]] = {}
+        self._rests: dict[tuple[str, int], tuple[ChaosStage, ...]] = {}
         self._after_gates = [s.gate for s in self.stages if not s.gate.armed]
         #: whether delivered events still need to be shown to ``after=`` triggers
         self.watching = bool(self._after_gates)
@@ -123,12 +125,16 @@ class ChaosPipeline:
     def forward(self, event: Event, from_index: int, delay: float = 0.0) -> None:
         """Continue ``event`` through the actions from ``from_index`` on (after ``delay``)."""
         if delay > 0:
-            self.scheduler.call_later(delay, lambda: self.forward(event, from_index))
+            self.scheduler.call_later(delay, partial(self.forward, event, from_index))
             return
-        route = self._routes.get(event.topic)
-        if route is None:
-            route = self._route(event.topic)
-        self._pass(event, tuple(s for s in route if s.index >= from_index), 0)
+        key = (event.topic, from_index)
+        rest = self._rests.get(key)
+        if rest is None:
+            route = self._routes.get(event.topic)
+            if route is None:
+                route = self._route(event.topic)
+            rest = self._rests[key] = tuple(s for s in route if s.index >= from_index)
+        self._pass(event, rest, 0)
 
     def _pass(self, event: Event, route: tuple[ChaosStage, ...], position: int) -> None:
         phase = None

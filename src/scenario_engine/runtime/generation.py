@@ -55,10 +55,9 @@ class GeneratorState:
     def tick(self, phase: str, cycle: int, phase_index: int, progress: float, now: float,
              new_id: str) -> Event:
         """Move the value one cycle and build the event for it."""
-        if self.profile is not None:
-            before = Tick(cycle, phase, phase_index, progress, now, self.value, self.start_value)
-            self.value = self.profile.next_value(self.value, before, self.profile_rng)
         tick = Tick(cycle, phase, phase_index, progress, now, self.value, self.start_value)
+        if self.profile is not None:
+            self.value = tick.value = self.profile.next_value(self.value, tick, self.profile_rng)
         payload = self.generator.payload(tick, self.rng)
         self.emitted += 1
         return Event(self.topic, payload, self.key, NO_HEADERS, new_id, now, 0, cycle, "engine")

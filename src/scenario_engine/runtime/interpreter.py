@@ -40,7 +40,7 @@ from scenario_engine.runtime.rng import RngFactory
 from scenario_engine.runtime.scheduler import Scheduler, VirtualScheduler, WallScheduler
 from scenario_engine.runtime.system_bus import EngineBus, StepContext, traceback_excerpt
 from scenario_engine.spi import compile_where
-from scenario_engine.templates import compile_template
+from scenario_engine.templates import compile_template, iso_timestamp
 
 __all__ = ["Run", "open_bus", "report_directory"]
 
@@ -121,12 +121,16 @@ class Run:
         self.generators = [
             GeneratorState(i, node, self.registry, self.rngs) for i, node in enumerate(plan.generators)
         ]
+        for state in self.generators:
+            bind = getattr(state.generator, "bind", None)
+            if bind is not None:  # generators that render templates see the scenario's variables
+                bind(self.variables, epoch=self.scheduler.epoch)
         self.pipeline = ChaosPipeline(
             plan.chaos,
             registry=self.registry,
             rngs=self.rngs,
             scheduler=self.scheduler,
-            deliver=self._deliver,
+            deliver=self.bus.publish,
             dropped=self._dropped,
             phase=lambda: self.phase,
             new_id=self.new_id,
@@ -147,10 +151,6 @@ class Run:
     def _poll(self, timeout: float) -> int:
         self.recorder.flush()
         return int(self.bus.poll(timeout))
-
-    def _deliver(self, event: Event) -> None:
-        """The last stage of chaos: hand the event to the bus."""
-        self.bus.publish(event)
 
     def _dropped(self, event: Event, label: str) -> None:
         self.recorder.dropped_event(event, self.scheduler.now, label)
@@ -390,7 +390,7 @@ class Run:
 
         def fire(i: int) -> None:
             context = {**self.variables, "index": i, "cycle": self.cycle,
-                       "time": scheduler.now, "timestamp": scheduler.timestamp().isoformat(),
+                       "time": scheduler.now, "timestamp": iso_timestamp(scheduler.epoch + scheduler.now),
                        "seed": self.plan.seed}
             try:
                 payload = render(context)

@@ -75,28 +75,12 @@ class MonitorSet:
         self._watchers.remove(watcher)
         self._routes.clear()
 
-    def _route(self, topic: str) -> tuple[Callable[[Event], Any], ...]:
-        handlers: list[Callable[[Event], Any]] = []
-        for slot in self._slots:
-            if slot.result is None and slot.topics(topic):
-                handlers.append(self._guarded(slot))
-        handlers += [w.observe for w in self._watchers]
-        route = tuple(handlers)
+    def _route(self, topic: str) -> tuple[tuple[_Slot, Callable[[Event], Any]], ...]:
+        route = tuple((slot, slot.monitor.observe) for slot in self._slots
+                      if slot.result is None and slot.topics(topic))
+        route += tuple((None, w.observe) for w in self._watchers)
         self._routes[topic] = route
         return route
-
-    def _guarded(self, slot: _Slot) -> Callable[[Event], None]:
-        observe = slot.monitor.observe
-
-        def feed(event: Event) -> None:
-            try:
-                verdict = observe(event)
-            except Exception as err:  # a monitor's bug is that assertion's failure, not the run's
-                verdict = Verdict(False, "the monitor to run", f"it raised {type(err).__name__}: {err}")
-            if verdict is not None and not verdict.passed:
-                self._fail(slot, verdict)
-
-        return feed
 
     def _fail(self, slot: _Slot, verdict: Verdict) -> None:
         slot.result = _result(slot, verdict, at=self._now())
@@ -107,8 +91,16 @@ class MonitorSet:
         route = self._routes.get(event.topic)
         if route is None:
             route = self._route(event.topic)
-        for handler in route:
-            handler(event)
+        for slot, observe in route:
+            try:
+                verdict = observe(event)
+            except Exception as err:  # a monitor's bug fails that assertion, not the run
+                if slot is None:
+                    raise
+                verdict = Verdict(False, "the monitor to run",
+                                  f"it raised {type(err).__name__}: {err}")
+            if verdict is not None and slot is not None and not verdict.passed:
+                self._fail(slot, verdict)  # later events take routes without it
 
     def finish(self, checkpoint: str | None) -> list[AssertionResult]:
         """Final verdicts of the monitors belonging to ``checkpoint`` (None: the run's own)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 __all__ = ["VIRTUAL_EPOCH", "Scheduler", "VirtualScheduler", "WallScheduler"]
 
@@ -48,9 +48,10 @@ class Scheduler:
     def next_time(self) -> float | None:
         return self._heap[0][0] if self._heap else None
 
-    def timestamp(self) -> datetime:
-        """Calendar time of ``now`` for templates."""
-        return VIRTUAL_EPOCH + timedelta(seconds=self.now)
+    @property
+    def epoch(self) -> float:
+        """Unix time of clock zero."""
+        return VIRTUAL_EPOCH.timestamp()
 
     def run_until(self, end: float, stop: StopCondition | None = None) -> bool:
         """Run callbacks due up to ``end``; True if ``stop`` became true first."""
@@ -104,8 +105,9 @@ class WallScheduler(Scheduler):
     def _elapsed(self) -> float:
         return (time.monotonic() - self._start) * self.speed
 
-    def timestamp(self) -> datetime:
-        return self._wall_start + timedelta(seconds=self.now)
+    @property
+    def epoch(self) -> float:
+        return self._wall_start.timestamp()
 
     def _wait(self, until: float, stop: StopCondition | None) -> bool:
         """Poll the bus until clock time ``until``; True if ``stop`` became true."""

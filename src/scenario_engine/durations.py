@@ -37,15 +37,20 @@ def parse_duration(value: object) -> float:
     return seconds
 
 
+def _plain(number: float) -> str:
+    """A number without exponent notation or trailing zeros (``1e6`` → ``'1000000'``)."""
+    text = f"{number:.6f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
 def format_duration(seconds: float) -> str:
-    """The shortest readable form: ``0.5`` → ``'500ms'``, ``90`` → ``'90s'``."""
+    """The shortest readable form that parses back: ``0.5`` → ``'500ms'``, ``90`` → ``'90s'``."""
     if seconds == 0:
         return "0s"
     if seconds < 1:
-        ms = seconds * 1000
-        return f"{ms:g}ms"
+        return f"{_plain(seconds * 1000)}ms"
     if seconds >= 3600 and seconds % 3600 == 0:
-        return f"{seconds / 3600:g}h"
+        return f"{_plain(seconds / 3600)}h"
     if seconds >= 60 and seconds % 60 == 0:
-        return f"{seconds / 60:g}m"
-    return f"{seconds:g}s"
+        return f"{_plain(seconds / 60)}m"
+    return f"{_plain(seconds)}s"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +82,7 @@ def play(
         return
     registry = default_registry()
     renderers = [registry.load("reporter", name, where="--reporter")() for name in reporters]
-    color = click.get_text_stream("stdout").isatty()
+    color = sys.stdout.isatty()
     detail = verbosity() > 0
 
     def show(result: Any) -> None:
@@ -98,6 +99,9 @@ def play(
     passed = sum(r.passed for r in results)
     click.echo(f"{passed} passed, {len(results) - passed} failed "
                f"({len(results)} of {len(items)} scenario(s) run)")
+    for result in results:
+        if not result.passed and result.replay:
+            click.echo(f"replay {result.name}: {result.replay}")
     codes = [r.exit_code for r in results]
     code = 130 if 130 in codes else max(codes, default=0)
     if code:

@@ -57,8 +57,6 @@ def render_summary(result: RunResult, *, color: bool = False, verbose: bool = Fa
         lines.append(f"  error: {result.error}")
     if result.report_dir:
         lines.append(f"  report: {result.report_dir}")
-    if result.status != "passed" and result.replay:
-        lines.append(f"  replay: {result.replay}")
     return "\n".join(lines)
 
 

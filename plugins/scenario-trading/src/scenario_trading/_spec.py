@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
 import attrs
@@ -26,6 +26,7 @@ __all__ = [
     "ProfileSpec",
     "TradingParamError",
     "Validator",
+    "as_tuple",
     "component",
     "correlation",
     "count",
@@ -151,7 +152,3 @@ def component(spec_cls: type[S], build: Callable[[S], T]) -> Callable[..., T]:
     setattr(make, "__signature__", signature)  # noqa: B010 - functions have no typed slot for it
     return make
 
-
-def spec_repr(spec: Spec, names: Sequence[str]) -> str:
-    """``Spec(a=..., b=...)``: where a cross-field problem lies."""
-    return f"{type(spec).__name__}({', '.join(f'{n}=...' for n in names)})"

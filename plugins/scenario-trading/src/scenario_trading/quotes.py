@@ -24,7 +24,7 @@ _EPSILON = 1e-9
 
 @attrs.frozen
 class Book:
-    """A quote on the tick grid: ``bid < price < ask`` or ``bid < price == ask``-free."""
+    """A quote on the tick grid: ``bid <= price <= ask`` and ``bid < ask``."""
 
     price: float
     bid: float

@@ -213,3 +213,10 @@ def test_spread_below_in_absolute_terms_counts_a_spread_equal_to_the_limit_as_wi
     assert verdict.expected == "spread on 'PriceUpdate' at most 0.1"
     _, verdict = feed(spread_below(absolute=0.1), books((99.95, 100.06)))
     assert verdict.actual == "spread 0.11 at #1 (BTC-USD bid 99.95, ask 100.06)"
+
+
+def test_a_failed_assertion_stays_failed_whatever_comes_after():
+    monitor = price_within(low=90, high=110)
+    first = monitor.observe(prices(100, 50)[1])
+    assert monitor.observe(prices(100)[0]) is None
+    assert monitor.finish(99.0) is first

@@ -115,3 +115,20 @@ def test_scenario_plugins_lists_every_trading_name_with_its_distribution_and_ver
     rows = [line.split() for line in result.stdout.splitlines() if "trading." in line]
     assert len(rows) == 16
     assert all(row[-2:] == ["scenario-trading", version("scenario-trading")] for row in rows)
+
+
+def test_a_trading_playbook_compiled_to_a_plan_file_replays_the_same_events(tmp_path):
+    from scenario_engine.testing import read_events
+
+    plan = tmp_path / "flash_crash.toml"
+    compiled = subprocess.run(
+        [*SCENARIO, "compile", str(PLAYBOOKS / "flash_crash.py"), "-o", str(plan)],
+        check=False, capture_output=True, text=True,
+    )
+    assert compiled.returncode == 0, compiled.stderr
+    logs = []
+    for source, run_dir in ((PLAYBOOKS / "flash_crash.py", "py"), (plan, "toml")):
+        assert play(source, tmp_path / run_dir).returncode == 0
+        [log] = (tmp_path / run_dir).glob("*/events.jsonl")
+        logs.append([{k: v for k, v in e.items() if k != "id"} for e in read_events(log)])
+    assert logs[0] == logs[1]

@@ -28,6 +28,8 @@ from scenario_engine.plan.nodes import Plan
 __all__ = ["load_playbook"]
 
 _EXAMPLE = "scenario = Scenario('name').phase('calm', cycles=3)"
+#: set on modules run as playbooks: a later playbook of the same name may replace them
+_MARK = "__scenario_playbook__"
 
 
 def load_playbook(path: Path, variables: Mapping[str, str]) -> list[Plan]:
@@ -50,7 +52,7 @@ def _module_name(path: Path, real: Path) -> str:
         )
     existing = sys.modules.get(name)
     origin = getattr(existing, "__file__", None)
-    if existing is not None and (origin is None or Path(origin).resolve() != real):
+    if existing is not None and not getattr(existing, _MARK, False):
         raise PlaybookError(
             [Problem(str(path), f"the module name {name!r} is already taken by "
                      f"{origin or 'a built-in module'}",
@@ -71,6 +73,7 @@ def _execute(path: Path) -> ModuleType:
     if spec is None or spec.loader is None:  # pragma: no cover - a .py file always has a spec
         raise UsageError(f"{path}: cannot be loaded as a Python module")
     module = importlib.util.module_from_spec(spec)
+    setattr(module, _MARK, True)
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)

@@ -145,3 +145,22 @@ def test_the_version_comes_from_the_package_metadata():
     from importlib.metadata import version
 
     assert scenario_trading.__version__ == version("scenario-trading")
+
+
+def test_a_bad_spec_argument_in_a_playbook_is_reported_at_its_line_with_exit_code_2(tmp_path):
+    playbook = tmp_path / "bad.py"
+    playbook.write_text(
+        "from scenario_engine import Scenario\n"
+        "from scenario_trading import FlashCrash\n"
+        "\n"
+        "bad = (Scenario('bad').generator('trading.market', topic='PriceUpdate')\n"
+        "       .phase('crash', cycles=5, profile=FlashCrash(severity=1.5)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "scenario_engine.cli", "play", str(playbook)],
+        check=False, capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"error: {playbook}:5: FlashCrash(severity=...): severity must be in (0, 1) (got 1.5)"
+    )

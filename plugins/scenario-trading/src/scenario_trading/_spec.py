@@ -18,6 +18,7 @@ from typing import Any, ClassVar, TypeVar
 
 import attrs
 from scenario_engine import Spec
+from scenario_engine.errors import PlanError, Problem
 from scenario_engine.spi import ParamError
 
 __all__ = [
@@ -47,17 +48,21 @@ T = TypeVar("T")
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
 
-class TradingParamError(ParamError):
+class TradingParamError(ParamError, PlanError):
     """A parameter a trading component refuses, told in the DSL's own words.
 
-    ``str()`` reads ``FlashCrash(severity=...): severity must be in (0, 1)
-    (got 1.5)`` for a playbook author, while ``param`` and ``text`` let the
-    registry locate the same problem in a plan (``steps[1].profile.params.severity``).
+    It is both errors a refused parameter can be. As a ``ParamError`` (from a
+    factory the registry calls) its ``param`` and ``text`` let the registry
+    locate the problem in a plan: ``steps[1].profile.params.severity: must be
+    in (0, 1) (got 1.5)``. As a ``PlanError`` (from a spec class in a
+    playbook) the loader reports it at the playbook's line, exit code 2:
+    ``flash.py:12: FlashCrash(severity=...): severity must be in (0, 1) (got 1.5)``.
     """
 
     def __init__(self, spec: str, param: str, message: str, value: Any = None) -> None:
-        super().__init__(param, message, value)
+        ParamError.__init__(self, param, message, value)
         self.spec = spec
+        PlanError.__init__(self, [Problem(f"{spec}({param}=...)", f"{param} {self.text}")])
 
     def __str__(self) -> str:
         return f"{self.spec}({self.param}=...): {self.param} {self.text}"

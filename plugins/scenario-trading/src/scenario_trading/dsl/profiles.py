@@ -199,6 +199,9 @@ class FlashCrash(ProfileSpec):
     falls linearly to ``base * (1 - severity)``, climbs back by ``recovery``
     of the loss (1.0: all the way to the base), then holds there. ``noise``
     is relative noise around that path.
+
+    >>> FlashCrash(severity=0.3).to_ref()
+    Ref(kind='profile', name='trading.flash_crash', params=FrozenMap({'severity': 0.3}))
     """
 
     __registry_name__: ClassVar[str] = "trading.flash_crash"

@@ -337,6 +337,13 @@ class RedisBus:
     # ------------------------------------------------------------------ reporting
 
     @property
+    def connected(self) -> bool:
+        """True while connected and neither the publisher nor the reader is in an outage."""
+        reader = self._reader
+        return (self._state == "connected" and not self._outage.active
+                and (reader is None or reader.connected))
+
+    @property
     def stats(self) -> dict[str, int]:
         """Counters for the run report: published, received, delivered, reconnects, errors."""
         reader = self._reader

@@ -98,6 +98,10 @@ class StreamReader(threading.Thread):
             self._next_scan = 0.0
         self._changed.set()
 
+    @property
+    def connected(self) -> bool:
+        return not self._outage.active and self.failure is None
+
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping.set()
         self._changed.set()

@@ -180,7 +180,8 @@ class Registry:
             )
         else:
             hint = "known: " + (", ".join(names) or "none") + " (see `scenario plugins`)"
-        return UnknownComponentError([Problem(where, f"unknown {kind} {name!r}", hint)])
+        what = "chaos action" if kind == "chaos" else kind
+        return UnknownComponentError([Problem(where, f"unknown {what} {name!r}", hint)])
 
     def info(self, kind: str, name: str) -> EntryInfo:
         """Where a registered name comes from (read without importing it)."""

@@ -39,12 +39,12 @@ class MarketGenerator:
 
     def initial_value(self) -> float:
         """The first symbol's starting price."""
-        return self._prices[0]
+        return self.spec.prices[0]
 
     def payload(self, tick: Tick, rng: random.Random) -> dict[str, Any]:
         """The quotes of every symbol at this tick."""
         value = tick.value
-        lead = price_of(value)
+        lead = price_of(value, "trading.market publishes")
         self._move_others(value, lead, rng)
         spread_factor = float(getattr(value, "spread_factor", 1.0))
         volume_factor = float(getattr(value, "volume_factor", 1.0))

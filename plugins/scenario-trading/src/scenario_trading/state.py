@@ -97,18 +97,19 @@ def _rebuild(
     )
 
 
-def price_of(value: Any) -> float:
+def price_of(value: Any, reader: str = "trading profiles move") -> float:
     """The price a value stands for; refuses values that are not prices.
+
+    ``reader`` says who needs the price, for the error message.
 
     Raises:
         TypeError: ``value`` is not a positive finite number (a trading profile
-            was given the value of a non-trading generator, for instance).
+            was given the value of a non-trading generator, or a profile drove
+            the price to zero, for instance).
     """
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(
-            f"trading profiles move a price (a number); got {type(value).__name__}: {value!r}"
-        )
+        raise TypeError(f"{reader} a price (a number); got {type(value).__name__}: {value!r}")
     price = float(value)
     if not math.isfinite(price) or price <= 0:
-        raise TypeError(f"trading profiles move a positive price; got {value!r}")
+        raise TypeError(f"{reader} a positive, finite price; got {value!r}")
     return price

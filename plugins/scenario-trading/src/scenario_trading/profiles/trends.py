@@ -25,6 +25,8 @@ __all__ = [
 ]
 
 _MAX_FALL = 0.99
+#: beyond this, exp() overflows; the fall is capped at _MAX_FALL long before
+_LOG_CAP = 700.0
 
 
 class BullRunProfile(PhaseProfile[BullRun]):
@@ -40,7 +42,8 @@ class BearCrashProfile(PhaseProfile[BearCrash]):
 
     def next_value(self, previous: Any, tick: Tick, rng: random.Random) -> float:
         spec = self.spec
-        rate = min(_MAX_FALL, spec.rate * (1 + spec.acceleration) ** (steps(tick) - 1))
+        growth = (steps(tick) - 1) * math.log1p(spec.acceleration)
+        rate = min(_MAX_FALL, spec.rate * math.exp(min(growth, _LOG_CAP)))
         return price_of(previous) * (1 - rate) * jitter(rng, spec.volatility)
 
 

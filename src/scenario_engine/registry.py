@@ -168,10 +168,10 @@ class Registry:
         """The error for a name nobody provides, with close matches and an install hint."""
         names = self.names(kind)
         hint = ""
-        close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+        close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
         namespace = name.partition(".")[0] if "." in name else ""
         if close:
-            hint = "did you mean " + " or ".join(repr(c) for c in close) + "?"
+            hint = f"did you mean {close[0]!r}?"
         elif namespace and not any(n.startswith(namespace + ".") for n in names):
             pack = KNOWN_PACKS.get(namespace)
             hint = (

@@ -19,7 +19,6 @@ import argparse
 import heapq
 import json
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -132,7 +131,9 @@ def run_baseline(events: int, directory: Path, *, heap_all: bool = True) -> tupl
 
         if heap_all:
             order += 1
-            push(heap, (0.0, order, {"topic": "request", "payload": {"index": 0, "value": 0}}, True))
+            push(
+                heap, (0.0, order, {"topic": "request", "payload": {"index": 0, "value": 0}}, True)
+            )
             while heap:
                 now, _, event, fresh = pop(heap)
                 if not fresh:
@@ -141,9 +142,18 @@ def run_baseline(events: int, directory: Path, *, heap_all: bool = True) -> tupl
                 index = event["payload"]["index"]
                 if index + 1 < events:
                     order += 1
-                    push(heap, ((index + 1) * 0.001, order,
-                                {"topic": "request", "payload": {"index": index + 1,
-                                                                 "value": index + 1}}, True))
+                    push(
+                        heap,
+                        (
+                            (index + 1) * 0.001,
+                            order,
+                            {
+                                "topic": "request",
+                                "payload": {"index": index + 1, "value": index + 1},
+                            },
+                            True,
+                        ),
+                    )
                 chaos(event, now)
         else:
             for i in range(events):
@@ -168,7 +178,9 @@ def peak_rss_mb(events: int) -> float:
     )
     out = subprocess.run(
         [sys.executable, "-c", code, str(events), str(Path(__file__).parent)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return int(out.stdout.strip()) / 1024
 
@@ -177,7 +189,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--memory", action="store_true", help="also compare peak RSS at 100k and 1M")
+    parser.add_argument(
+        "--memory", action="store_true", help="also compare peak RSS at 100k and 1M"
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     engine_rates, heap_rates, straight_rates = [], [], []
@@ -202,8 +216,11 @@ def main() -> None:
     }
     if args.memory:
         small, large = peak_rss_mb(100_000), peak_rss_mb(1_000_000)
-        figures.update(rss_100k_mb=round(small, 1), rss_1m_mb=round(large, 1),
-                       rss_growth_mb=round(large - small, 1))
+        figures.update(
+            rss_100k_mb=round(small, 1),
+            rss_1m_mb=round(large, 1),
+            rss_growth_mb=round(large - small, 1),
+        )
     if args.json:
         print(json.dumps(figures))
         return
@@ -214,8 +231,10 @@ def main() -> None:
     print(f"ratio engine / heap loop:       {engine / base:.3f}   (target >= 0.35)")
     print(f"ratio engine / straight loop:   {engine / straight:.3f}")
     if args.memory:
-        print(f"peak RSS 100k: {figures['rss_100k_mb']} MB, 1M: {figures['rss_1m_mb']} MB, "
-              f"growth {figures['rss_growth_mb']} MB   (target < 50 MB)")
+        print(
+            f"peak RSS 100k: {figures['rss_100k_mb']} MB, 1M: {figures['rss_1m_mb']} MB, "
+            f"growth {figures['rss_growth_mb']} MB   (target < 50 MB)"
+        )
 
 
 if __name__ == "__main__":

@@ -20,8 +20,9 @@ _orders = (
     .generator("constant", topic="PriceUpdate", value=100.0, every="1s")
     .phase("warm-up", cycles=5)
     .phase("storm", cycles=20)
-    .publish("order.request", {"orderId": "o-{{index}}", "quantity": 1},
-             repeat=10, interval="200ms")
+    .publish(
+        "order.request", {"orderId": "o-{{index}}", "quantity": 1}, repeat=10, interval="200ms"
+    )
     .wait_for("OrderFilled", timeout="5s")
     .expect(Count("OrderFilled", min=10))
     .expect(Never("OrderRejected"))

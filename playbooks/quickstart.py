@@ -1,6 +1,6 @@
 """Quickstart: an order service under a steady market, then a dip; every order is filled.
 
-    scenario play playbooks/quickstart.py
+scenario play playbooks/quickstart.py
 """
 
 from systems.orders import OrderService
@@ -14,8 +14,12 @@ quickstart = (
     .generator("constant", topic="PriceUpdate", value=100.0, every="1s")
     .phase("calm", cycles=10, profile="steady")
     .phase("dip", cycles=5, profile="trend", rate=-0.02)
-    .publish("order.request", {"orderId": "o-{{index}}", "user": "{{user}}", "quantity": 10},
-             repeat=5, interval="500ms")
+    .publish(
+        "order.request",
+        {"orderId": "o-{{index}}", "user": "{{user}}", "quantity": 10},
+        repeat=5,
+        interval="500ms",
+    )
     .wait_for("OrderFilled", timeout="5s")
     .vars(user="alice")
     .expect(Count("PriceUpdate", exact=15))

@@ -32,9 +32,12 @@ class Orders:
 
 
 def orders() -> Scenario:
-    return (Scenario("orders", seed=1).system(Orders)
-            .publish("order", {"id": "o-{{index}}", "n": "{{index}}"}, repeat=4, interval="1s")
-            .publish("tick", {}, delay="1s"))
+    return (
+        Scenario("orders", seed=1)
+        .system(Orders)
+        .publish("order", {"id": "o-{{index}}", "n": "{{index}}"}, repeat=4, interval="1s")
+        .publish("tick", {}, delay="1s")
+    )
 
 
 def verdict(scenario: Scenario, tmp_path: Path):
@@ -44,19 +47,30 @@ def verdict(scenario: Scenario, tmp_path: Path):
 
 
 def test_count_reports_how_many_it_saw(tmp_path: Path) -> None:
-    scenario = (Scenario("count", seed=1).generator("counter", topic="tick", every="1s")
-                .phase("p", cycles=100).chaos(Drop("tick", at_cycle=(10, 19)))
-                .expect(Count("tick", min=95)))
+    scenario = (
+        Scenario("count", seed=1)
+        .generator("counter", topic="tick", every="1s")
+        .phase("p", cycles=100)
+        .chaos(Drop("tick", at_cycle=(10, 19)))
+        .expect(Count("tick", min=95))
+    )
     result, failed = verdict(scenario, tmp_path)
     assert result.exit_code == 1
     assert (failed.label, failed.expected, failed.actual) == (
-        "Count('tick', min=95)", "at least 95 'tick' events", "saw 90")
+        "Count('tick', min=95)",
+        "at least 95 'tick' events",
+        "saw 90",
+    )
     assert len(failed.witnesses) == 5
 
 
 def test_count_over_its_maximum_fails_as_soon_as_it_is_exceeded(tmp_path: Path) -> None:
-    scenario = (Scenario("count", seed=1).generator("counter", topic="tick", every="1s")
-                .phase("p", cycles=10).expect(Count("tick", max=3)))
+    scenario = (
+        Scenario("count", seed=1)
+        .generator("counter", topic="tick", every="1s")
+        .phase("p", cycles=10)
+        .expect(Count("tick", max=3))
+    )
     _, failed = verdict(scenario, tmp_path)
     assert (failed.expected, failed.actual, failed.at) == ("at most 3 'tick' events", "saw 4", 3.0)
     assert failed.witnesses[-1].seq == 4
@@ -71,8 +85,7 @@ def test_sequence_by_key_names_the_instance_out_of_order(tmp_path: Path) -> None
 
 def test_within_by_key_fails_once_a_deadline_has_passed_unanswered(tmp_path: Path) -> None:
     _, failed = verdict(orders().expect(Within("placed", "filled", ms=500, by="id")), tmp_path)
-    assert failed.expected == (
-        "every 'placed' followed by 'filled' within 500ms with the same id")
+    assert failed.expected == ("every 'placed' followed by 'filled' within 500ms with the same id")
     assert failed.actual == "no 'filled' within 500ms of 'placed' for id='o-1'"
     # noticed at the next event after the deadline: o-2 placed at t=2.0
     assert failed.at == 2.0
@@ -80,7 +93,7 @@ def test_within_by_key_fails_once_a_deadline_has_passed_unanswered(tmp_path: Pat
 
 
 def test_within_passes_with_latency_statistics(tmp_path: Path) -> None:
-    result, held = verdict(orders().expect(Within("placed", "filled", ms=5000, by="id")), tmp_path)
+    _, held = verdict(orders().expect(Within("placed", "filled", ms=5000, by="id")), tmp_path)
     assert held.passed
     assert held.stats["count"] == 4
     # o-1 (t=1) and o-3 (t=3) are filled by the tick at t=4

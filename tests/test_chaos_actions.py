@@ -21,14 +21,17 @@ from scenario_engine.testing import read_events, run
 
 
 def ticks(n: int = 100, topic: str = "tick") -> Scenario:
-    return Scenario("chaos", seed=5).generator("counter", topic=topic, every="1s").phase(
-        "run", cycles=n
+    return (
+        Scenario("chaos", seed=5)
+        .generator("counter", topic=topic, every="1s")
+        .phase("run", cycles=n)
     )
 
 
 def delivered(result, topic: str = "tick") -> list[dict]:
     return [
-        e for e in read_events(result.events_path)
+        e
+        for e in read_events(result.events_path)
         if e["topic"] == topic and e.get("status") != "dropped"
     ]
 
@@ -45,7 +48,9 @@ def test_drop_at_cycles_10_to_19_delivers_exactly_90_of_100(tmp_path: Path) -> N
 def test_drop_with_probability_draws_from_the_seed(tmp_path: Path) -> None:
     one = run(ticks(1000).chaos(Drop("tick", probability=0.25)), report_dir=tmp_path / "a")
     again = run(ticks(1000).chaos(Drop("tick", probability=0.25)), report_dir=tmp_path / "b")
-    other = run(ticks(1000).seed(6).chaos(Drop("tick", probability=0.25)), report_dir=tmp_path / "c")
+    other = run(
+        ticks(1000).seed(6).chaos(Drop("tick", probability=0.25)), report_dir=tmp_path / "c"
+    )
     assert one.events_dropped == again.events_dropped
     assert 200 <= one.events_dropped <= 300
     assert [e["seq"] for e in delivered(one)] != [e["seq"] for e in delivered(other)]
@@ -75,8 +80,9 @@ def test_delay_jitter_stays_within_its_bound(tmp_path: Path) -> None:
 
 
 def test_duplicate_every_tenth_adds_ten_copies(tmp_path: Path) -> None:
-    result = run(ticks().chaos(Duplicate("tick", every=10, copies=2, spacing_ms=100)),
-                 report_dir=tmp_path)
+    result = run(
+        ticks().chaos(Duplicate("tick", every=10, copies=2, spacing_ms=100)), report_dir=tmp_path
+    )
     events = delivered(result)
     assert len(events) == 120
     copies = [e for e in events if e["payload"]["index"] == 9]
@@ -89,7 +95,7 @@ def test_reorder_releases_each_window_permuted_and_loses_nothing(tmp_path: Path)
     order = [e["payload"]["index"] for e in delivered(result)]
     assert sorted(order) == list(range(12))
     for start in (0, 4, 8):
-        window = order[start:start + 4]
+        window = order[start : start + 4]
         assert sorted(window) == list(range(start, start + 4))
         assert window != sorted(window)
 
@@ -125,10 +131,14 @@ def test_inject_adds_a_failure_event_after_its_trigger(tmp_path: Path) -> None:
 
 
 def test_outage_loses_its_window_and_buffered_outage_flushes_it(tmp_path: Path) -> None:
-    lossy = run(ticks().chaos(Outage("tick", duration="10s", at_cycle=50)), report_dir=tmp_path / "a")
+    lossy = run(
+        ticks().chaos(Outage("tick", duration="10s", at_cycle=50)), report_dir=tmp_path / "a"
+    )
     assert len(delivered(lossy)) == 90
-    buffered = run(ticks().chaos(Outage("tick", duration="10s", at_cycle=50, buffer=True)),
-                   report_dir=tmp_path / "b")
+    buffered = run(
+        ticks().chaos(Outage("tick", duration="10s", at_cycle=50, buffer=True)),
+        report_dir=tmp_path / "b",
+    )
     events = delivered(buffered)
     assert len(events) == 100
     flushed = [e for e in events if 50 <= e["payload"]["index"] <= 59]
@@ -137,8 +147,10 @@ def test_outage_loses_its_window_and_buffered_outage_flushes_it(tmp_path: Path) 
 
 
 def test_outage_longer_than_the_run_is_reported_and_the_log_is_intact(tmp_path: Path) -> None:
-    result = run(ticks(20).chaos(Outage("tick", duration="1h", at_cycle=10))
-                 .expect(Count("tick", min=10)), report_dir=tmp_path)
+    result = run(
+        ticks(20).chaos(Outage("tick", duration="1h", at_cycle=10)).expect(Count("tick", min=10)),
+        report_dir=tmp_path,
+    )
     assert result.passed
     assert len(delivered(result)) == 10
     assert result.chaos[0].detail["windows"] == [[10.0, 3610.0]]
@@ -155,8 +167,11 @@ def test_triggers_between_after_and_where_combine(tmp_path: Path) -> None:
         .chaos(Drop("tick", after="never-published"))
     )
     result = run(scenario, report_dir=tmp_path)
-    lost = [e["payload"]["index"] for e in read_events(result.events_path)
-            if e.get("status") == "dropped"]
+    lost = [
+        e["payload"]["index"]
+        for e in read_events(result.events_path)
+        if e.get("status") == "dropped"
+    ]
     # "go" at t=5s arms the first action; tick i runs at t=5+i: dropped when i >= 8 and t <= 15
     assert lost == [8, 9, 10]
     assert [c.applied for c in result.chaos] == [3, 0]
@@ -164,5 +179,8 @@ def test_triggers_between_after_and_where_combine(tmp_path: Path) -> None:
 
 def test_max_times_caps_how_often_an_action_applies(tmp_path: Path) -> None:
     result = run(ticks(30).chaos(Drop("tick", max_times=3)), report_dir=tmp_path)
-    assert [e["payload"]["index"] for e in read_events(result.events_path)
-            if e.get("status") == "dropped"] == [0, 1, 2]
+    assert [
+        e["payload"]["index"]
+        for e in read_events(result.events_path)
+        if e.get("status") == "dropped"
+    ] == [0, 1, 2]

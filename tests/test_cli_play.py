@@ -19,14 +19,14 @@ REPO = Path(__file__).resolve().parents[1]
 QUICKSTART = REPO / "playbooks" / "quickstart.py"
 FAILING = REPO / "playbooks" / "failing_on_purpose.py"
 
-LONG_WALL_RUN = '''
+LONG_WALL_RUN = """
 from scenario_engine import Count, Scenario
 
 endless = (Scenario("endless", seed=1).clock("wall", speed=20)
            .generator("counter", topic="tick", every="100ms")
            .phase("long", cycles=100000)
            .expect(Count("tick", min=1)))
-'''
+"""
 
 
 def play(*args: str, report_dir: Path) -> tuple[int, str]:
@@ -64,8 +64,7 @@ def test_seed_and_var_overrides_reach_the_run(tmp_path: Path) -> None:
 
 
 def test_dry_run_prints_the_schedule_and_delivers_nothing(tmp_path: Path) -> None:
-    code, output = play(str(REPO / "playbooks" / "chaos_tour.py"), "--dry-run",
-                        report_dir=tmp_path)
+    code, output = play(str(REPO / "playbooks" / "chaos_tour.py"), "--dry-run", report_dir=tmp_path)
     assert code == 0, output
     lines = output.splitlines()
     assert lines[0] == "dry run of 'chaos-tour' (seed 3): the first 20 events"
@@ -80,8 +79,16 @@ def test_the_wall_clock_runs_in_real_time_scaled_by_speed(tmp_path: Path) -> Non
         "wall = (Scenario('wall', seed=1).generator('counter', topic='t', every='1s')"
         ".phase('p', cycles=4).expect(Count('t', exact=4)))\n"
     )
-    code, output = play(str(playbook), "--clock", "wall", "--speed", "20", "--settle", "0s",
-                        report_dir=tmp_path / "out")
+    code, output = play(
+        str(playbook),
+        "--clock",
+        "wall",
+        "--speed",
+        "20",
+        "--settle",
+        "0s",
+        report_dir=tmp_path / "out",
+    )
     assert code == 0, output
     report = orjson.loads((tmp_path / "out" / "wall" / "report.json").read_bytes())
     assert report["clock"] == "wall"
@@ -102,9 +109,19 @@ def test_ctrl_c_exits_130_and_keeps_a_partial_report(tmp_path: Path) -> None:
     playbook.write_text(LONG_WALL_RUN)
     out = tmp_path / "out"
     process = subprocess.Popen(
-        [sys.executable, "-m", "scenario_engine.cli", "play", str(playbook),
-         "--report-dir", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "scenario_engine.cli",
+            "play",
+            str(playbook),
+            "--report-dir",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=REPO,
     )
     log = out / "endless" / "events.jsonl"
     deadline = time.monotonic() + 60
@@ -129,9 +146,19 @@ def test_sigterm_is_handled_like_ctrl_c(tmp_path: Path) -> None:
     playbook.write_text(LONG_WALL_RUN)
     out = tmp_path / "out"
     process = subprocess.Popen(
-        [sys.executable, "-m", "scenario_engine.cli", "play", str(playbook),
-         "--report-dir", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "scenario_engine.cli",
+            "play",
+            str(playbook),
+            "--report-dir",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=REPO,
         env={**os.environ},
     )
     log = out / "endless" / "events.jsonl"

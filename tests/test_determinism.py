@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from scenario_engine import Delay, Drop, Duplicate, Reorder, Scenario
+from scenario_engine import Delay, Drop, Duplicate, Scenario
 from scenario_engine.testing import read_events, run
 
 REPO = Path(__file__).resolve().parents[1]
@@ -20,7 +20,7 @@ from scenario_engine.testing import run
 run(scenario(int(sys.argv[3])), report_dir=Path(sys.argv[2]))
 """
 
-PLAYBOOK = '''
+PLAYBOOK = """
 from scenario_engine import Delay, Drop, Duplicate, Reorder, Scenario, Count
 
 class Echo:
@@ -38,14 +38,15 @@ def scenario(seed):
             .chaos(Duplicate("reply", probability=0.05))
             .chaos(Reorder("price", window=3, probability=0.5))
             .expect(Count("reply", min=1)))
-'''
+"""
 
 
 def _run_in_process(tmp_path: Path, name: str, seed: int) -> bytes:
     (tmp_path / "composed.py").write_text(PLAYBOOK)
     out = tmp_path / name
-    subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path), str(out), str(seed)],
-                   check=True, cwd=REPO)
+    subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(tmp_path), str(out), str(seed)], check=True, cwd=REPO
+    )
     return (out / "det" / "events.jsonl").read_bytes()
 
 
@@ -61,27 +62,38 @@ def test_another_seed_changes_the_probabilistic_outcomes(tmp_path: Path) -> None
 
 
 def test_repeated_runs_in_one_process_are_identical(tmp_path: Path) -> None:
-    scenario = (Scenario("again", seed=9).generator("counter", topic="t", every="1s")
-                .phase("p", cycles=300).chaos(Drop("t", probability=0.3))
-                .chaos(Delay("t", ms=500, jitter_ms=900, probability=0.5)))
+    scenario = (
+        Scenario("again", seed=9)
+        .generator("counter", topic="t", every="1s")
+        .phase("p", cycles=300)
+        .chaos(Drop("t", probability=0.3))
+        .chaos(Delay("t", ms=500, jitter_ms=900, probability=0.5))
+    )
     one = run(scenario, report_dir=tmp_path / "1")
     two = run(scenario, report_dir=tmp_path / "2")
     assert Path(one.events_path).read_bytes() == Path(two.events_path).read_bytes()
 
 
 def _dropped(result) -> list[int]:
-    return [e["payload"]["index"] for e in read_events(result.events_path)
-            if e.get("status") == "dropped" and e["topic"] == "a"]
+    return [
+        e["payload"]["index"]
+        for e in read_events(result.events_path)
+        if e.get("status") == "dropped" and e["topic"] == "a"
+    ]
 
 
 def test_adding_a_chaos_action_leaves_the_other_actions_draws_alone(tmp_path: Path) -> None:
-    base = (Scenario("independent", seed=4)
-            .generator("counter", topic="a", every="1s")
-            .generator("counter", topic="b", every="1s")
-            .phase("p", cycles=200))
+    base = (
+        Scenario("independent", seed=4)
+        .generator("counter", topic="a", every="1s")
+        .generator("counter", topic="b", every="1s")
+        .phase("p", cycles=200)
+    )
     alone = run(base.chaos(Drop("a", probability=0.3)), report_dir=tmp_path / "alone")
     # a new action placed *before* it, drawing on its own
-    crowded = run(base.chaos(Duplicate("b", probability=0.5)).chaos(Drop("a", probability=0.3)),
-                  report_dir=tmp_path / "crowded")
+    crowded = run(
+        base.chaos(Duplicate("b", probability=0.5)).chaos(Drop("a", probability=0.3)),
+        report_dir=tmp_path / "crowded",
+    )
     assert _dropped(alone) == _dropped(crowded)
     assert 30 < len(_dropped(alone)) < 90

@@ -17,8 +17,10 @@ from scenario_engine import Scenario
 from scenario_engine.testing import run
 
 REPO = Path(__file__).resolve().parents[1]
-DOCS = [REPO / "README.md", *sorted(p for p in (REPO / "docs").glob("*.md")
-                                     if p.name != "plugins.md")]
+DOCS = [
+    REPO / "README.md",
+    *sorted(p for p in (REPO / "docs").glob("*.md") if p.name != "plugins.md"),
+]
 _BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
@@ -54,9 +56,19 @@ def test_the_failure_shown_in_the_readme_is_what_the_failing_playbook_prints(
 ) -> None:
     [shown] = [b for b in blocks(REPO / "README.md", "text") if "FAIL slow-fills" in b]
     completed = subprocess.run(
-        [sys.executable, "-m", "scenario_engine.cli", "play", "playbooks/failing_on_purpose.py",
-         "--report-dir", str(tmp_path)],
-        capture_output=True, text=True, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "scenario_engine.cli",
+            "play",
+            "playbooks/failing_on_purpose.py",
+            "--report-dir",
+            str(tmp_path),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
     )
     assert completed.returncode == 1
     for line in shown.splitlines():
@@ -67,16 +79,19 @@ def test_the_failure_shown_in_the_readme_is_what_the_failing_playbook_prints(
 
 def test_the_first_readme_command_works_on_a_fresh_checkout(tmp_path: Path) -> None:
     [setup] = [b.strip() for b in blocks(REPO / "README.md", "bash") if "scenario play" in b]
-    files = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True,
-                           check=True).stdout.split()
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.split()
     checkout = tmp_path / "checkout"
     for name in files:
         target = checkout / name
         target.parent.mkdir(parents=True, exist_ok=True)
         if (REPO / name).is_file():
             shutil.copy2(REPO / name, target)
-    completed = subprocess.run(["bash", "-c", setup], cwd=checkout, capture_output=True,
-                               text=True, timeout=600)
+    completed = subprocess.run(
+        ["bash", "-c", setup], cwd=checkout, check=False,
+        capture_output=True, text=True, timeout=600
+    )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "PASS quickstart" in completed.stdout
 

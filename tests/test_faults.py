@@ -26,10 +26,13 @@ class Fragile:
 
 
 def fragile(cycles: int = 9) -> Scenario:
-    return (Scenario("fragile", seed=1).system(Fragile)
-            .generator("counter", topic="request", every="1s")
-            .phase("load", cycles=cycles)
-            .phase("after", cycles=1))
+    return (
+        Scenario("fragile", seed=1)
+        .system(Fragile)
+        .generator("counter", topic="request", every="1s")
+        .phase("load", cycles=cycles)
+        .phase("after", cycles=1)
+    )
 
 
 def test_a_system_raising_in_a_handler_is_a_step_error_and_the_run_goes_on(tmp_path: Path) -> None:
@@ -56,11 +59,13 @@ def test_fail_fast_stops_at_the_first_handler_error(tmp_path: Path) -> None:
 
 
 def test_a_wait_for_that_never_completes_says_what_came_instead(tmp_path: Path) -> None:
-    scenario = (Scenario("waiting", seed=1)
-                .generator("counter", topic="tick", every="1s")
-                .phase("warm", cycles=1)
-                .publish("order.request", {"id": 1})
-                .wait_for("OrderFilled", timeout="2s"))
+    scenario = (
+        Scenario("waiting", seed=1)
+        .generator("counter", topic="tick", every="1s")
+        .phase("warm", cycles=1)
+        .publish("order.request", {"id": 1})
+        .wait_for("OrderFilled", timeout="2s")
+    )
     result = run(scenario, report_dir=tmp_path)
     step = result.steps[-1]
     assert step.status == "failed"
@@ -75,8 +80,12 @@ def test_a_wait_for_sees_a_reply_sent_while_its_request_was_published(tmp_path: 
         def __init__(self, bus):
             bus.subscribe("ping", lambda e: bus.publish("pong", {}))
 
-    scenario = (Scenario("instant", seed=1).system(Instant)
-                .publish("ping", {}).wait_for("pong", timeout="1s"))
+    scenario = (
+        Scenario("instant", seed=1)
+        .system(Instant)
+        .publish("ping", {})
+        .wait_for("pong", timeout="1s")
+    )
     result = run_plan(scenario.build(), RunOptions(report_dir=tmp_path))
     assert result.steps[-1].status == "passed"
     assert result.virtual_duration == 0.0
@@ -86,12 +95,14 @@ def test_an_interrupted_run_keeps_a_parseable_log_and_a_partial_report(tmp_path:
     def interrupt(ctx) -> None:
         raise KeyboardInterrupt
 
-    scenario = (Scenario("interrupted", seed=1)
-                .generator("counter", topic="tick", every="1s")
-                .phase("before", cycles=50)
-                .do(interrupt)
-                .phase("never", cycles=50)
-                .expect(Count("tick", min=100)))
+    scenario = (
+        Scenario("interrupted", seed=1)
+        .generator("counter", topic="tick", every="1s")
+        .phase("before", cycles=50)
+        .do(interrupt)
+        .phase("never", cycles=50)
+        .expect(Count("tick", min=100))
+    )
     result = run_plan(scenario.build(), RunOptions(report_dir=tmp_path))
     assert result.status == "interrupted"
     assert result.exit_code == 130
@@ -103,8 +114,13 @@ def test_an_interrupted_run_keeps_a_parseable_log_and_a_partial_report(tmp_path:
 
 
 def test_a_run_timeout_stops_the_run_as_a_failure(tmp_path: Path) -> None:
-    scenario = (Scenario("slow", seed=1).generator("counter", topic="tick", every="1s")
-                .phase("long", cycles=100).phase("later", cycles=5).timeout("30s"))
+    scenario = (
+        Scenario("slow", seed=1)
+        .generator("counter", topic="tick", every="1s")
+        .phase("long", cycles=100)
+        .phase("later", cycles=5)
+        .timeout("30s")
+    )
     result = run(scenario, report_dir=tmp_path)
     assert result.status == "error"
     assert "the run reached its timeout of 30s" in result.error

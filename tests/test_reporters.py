@@ -20,11 +20,14 @@ class Answer:
 
 
 def failing(tmp_path: Path):
-    scenario = (Scenario("reported", seed=2).system(Answer)
-                .publish("ask", {"n": "{{index}}"}, repeat=3, interval="1s")
-                .chaos(Delay("answer", ms=400, max_times=1))
-                .expect(Count("answer", exact=3))
-                .expect(Within("ask", "answer", ms=100, by="n")))
+    scenario = (
+        Scenario("reported", seed=2)
+        .system(Answer)
+        .publish("ask", {"n": "{{index}}"}, repeat=3, interval="1s")
+        .chaos(Delay("answer", ms=400, max_times=1))
+        .expect(Count("answer", exact=3))
+        .expect(Within("ask", "answer", ms=100, by="n"))
+    )
     return run(scenario, report_dir=tmp_path)
 
 

@@ -29,8 +29,7 @@ class OrderService:
         quantity = int(order.get("quantity", 1))
         if self.last_price is None or quantity > self.max_quantity:
             reason = "no market" if self.last_price is None else "quantity over limit"
-            self.bus.publish("OrderRejected", {"orderId": order_id, "reason": reason},
-                             key=order_id)
+            self.bus.publish("OrderRejected", {"orderId": order_id, "reason": reason}, key=order_id)
             return
         self.bus.publish("OrderPlaced", {"orderId": order_id, "quantity": quantity}, key=order_id)
         self.bus.publish(

@@ -13,7 +13,6 @@ import attrs
 __all__ = [
     "BusError",
     "InfrastructureError",
-    "InterruptedRun",
     "PlanError",
     "PlaybookError",
     "PluginError",
@@ -98,9 +97,3 @@ class PluginError(InfrastructureError):
 
 class BusError(InfrastructureError):
     """A bus could not be reached or failed mid-run."""
-
-
-class InterruptedRun(ScenarioError):
-    """The run was interrupted (Ctrl-C); partial results were still written."""
-
-    exit_code = 130

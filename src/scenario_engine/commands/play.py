@@ -30,21 +30,45 @@ def _terminate(signum: int, frame: Any) -> None:
 @select_option
 @vars_option
 @click.option("--seed", type=int, help="Override every scenario's seed.")
-@click.option("--bus", metavar="URL", help="Bus URL: memory://, redis://host:port/0, nats://host:port.")
-@click.option("--clock", type=click.Choice(["virtual", "wall"]),
-              help="virtual (default on memory://) or wall (default on external buses).")
-@click.option("--speed", type=click.FloatRange(min=0, min_open=True),
-              help="Wall-clock speed multiplier (2 = twice as fast).")
-@click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("scenario-reports"), show_default=True,
-              help="Where each scenario's events.jsonl and report.json go.")
-@click.option("--reporter", "reporters", multiple=True, metavar="NAME",
-              help="Also render with these reporters (e.g. junit); see `scenario plugins`.")
-@click.option("--settle", type=DurationType(), default=0.5, show_default=True,
-              help="Wall clock: how long to keep listening after the last step.")
-@click.option("--dry-run", is_flag=True,
-              help="Validate and print the first events and the chaos that would fire; "
-                   "deliver nothing.")
+@click.option(
+    "--bus", metavar="URL", help="Bus URL: memory://, redis://host:port/0, nats://host:port."
+)
+@click.option(
+    "--clock",
+    type=click.Choice(["virtual", "wall"]),
+    help="virtual (default on memory://) or wall (default on external buses).",
+)
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Wall-clock speed multiplier (2 = twice as fast).",
+)
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("scenario-reports"),
+    show_default=True,
+    help="Where each scenario's events.jsonl and report.json go.",
+)
+@click.option(
+    "--reporter",
+    "reporters",
+    multiple=True,
+    metavar="NAME",
+    help="Also render with these reporters (e.g. junit); see `scenario plugins`.",
+)
+@click.option(
+    "--settle",
+    type=DurationType(),
+    default=0.5,
+    show_default=True,
+    help="Wall clock: how long to keep listening after the last step.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Validate and print the first events and the chaos that would fire; deliver nothing.",
+)
 @click.option("--fail-fast", is_flag=True, help="Stop at the first failure.")
 @run_command
 def play(
@@ -74,8 +98,16 @@ def play(
     from scenario_engine.runtime.session import play_all
 
     items = load_selected(paths, select, variables)
-    options = RunOptions(report_dir=report_dir, bus=bus, clock=clock, speed=speed, seed=seed,
-                         variables=dict(variables), fail_fast=fail_fast, settle=settle)
+    options = RunOptions(
+        report_dir=report_dir,
+        bus=bus,
+        clock=clock,
+        speed=speed,
+        seed=seed,
+        variables=dict(variables),
+        fail_fast=fail_fast,
+        settle=settle,
+    )
     if dry_run:
         for _, plan in items:
             click.echo("\n".join(schedule(plan, options)))
@@ -97,8 +129,10 @@ def play(
     finally:
         signal.signal(signal.SIGTERM, previous)
     passed = sum(r.passed for r in results)
-    click.echo(f"{passed} passed, {len(results) - passed} failed "
-               f"({len(results)} of {len(items)} scenario(s) run)")
+    click.echo(
+        f"{passed} passed, {len(results) - passed} failed "
+        f"({len(results)} of {len(items)} scenario(s) run)"
+    )
     for result in results:
         if not result.passed and result.replay:
             click.echo(f"replay {result.name}: {result.replay}")

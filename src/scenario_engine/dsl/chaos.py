@@ -53,9 +53,7 @@ def _cycle_range(value: Any) -> tuple[int, int] | None:
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in pair):
         raise SpecError([Problem("at_cycle", f"cycles must be integers (got {value!r})")])
     if pair[0] < 0 or pair[1] < pair[0]:
-        raise SpecError(
-            [Problem("at_cycle", f"must satisfy 0 <= first <= last (got {value!r})")]
-        )
+        raise SpecError([Problem("at_cycle", f"must satisfy 0 <= first <= last (got {value!r})")])
     return pair
 
 
@@ -66,8 +64,7 @@ def _window(value: Any) -> tuple[float, float] | None:
         raise SpecError(
             [Problem("between", f"must be a (start, end) pair of durations (got {value!r})")]
         )
-    start, end = duration(value[0]), duration(value[1])
-    assert start is not None and end is not None
+    start, end = duration(value[0]) or 0.0, duration(value[1]) or 0.0
     if end < start:
         raise SpecError([Problem("between", f"end must not come before start (got {value!r})")])
     return (start, end)
@@ -118,9 +115,7 @@ class ChaosSpec(Spec):
     at_cycle: tuple[int, int] | None = attrs.field(
         default=None, kw_only=True, converter=_cycle_range
     )
-    between: tuple[float, float] | None = attrs.field(
-        default=None, kw_only=True, converter=_window
-    )
+    between: tuple[float, float] | None = attrs.field(default=None, kw_only=True, converter=_window)
     after: str | None = attrs.field(default=None, kw_only=True)
     every: int | None = attrs.field(default=None, kw_only=True, validator=at_least(1))
     where: Any = attrs.field(default=None, kw_only=True, converter=_where)
@@ -139,7 +134,9 @@ class ChaosSpec(Spec):
         )
 
     def to_node(self, *, during: str | None = None, origin: str | None = None) -> ChaosNode:
-        return ChaosNode(action=self.to_ref(), triggers=self.triggers(), during=during, origin=origin)
+        return ChaosNode(
+            action=self.to_ref(), triggers=self.triggers(), during=during, origin=origin
+        )
 
 
 @attrs.frozen(repr=False)
@@ -205,9 +202,7 @@ class Modify(ChaosSpec):
 
     def __attrs_post_init__(self) -> None:
         if not self.path:
-            raise SpecError(
-                [Problem("Modify(path=...)", "path is required", "path='price.value'")]
-            )
+            raise SpecError([Problem("Modify(path=...)", "path is required", "path='price.value'")])
 
 
 @attrs.frozen(repr=False)

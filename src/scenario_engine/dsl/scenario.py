@@ -16,10 +16,10 @@ from typing import Any
 
 import attrs
 
-from scenario_engine.durations import DurationError, parse_duration
 from scenario_engine.dsl.assertions import AssertionSpec
 from scenario_engine.dsl.chaos import TRIGGER_NAMES, ChaosSpec, make_triggers
 from scenario_engine.dsl.spec import Spec, SpecError
+from scenario_engine.durations import DurationError, parse_duration
 from scenario_engine.errors import Problem
 from scenario_engine.plan.nodes import (
     ChaosNode,
@@ -69,8 +69,13 @@ def _component(kind: str, spec: Any, params: Mapping[str, Any], where: str) -> R
             )
         if params:
             raise SpecError(
-                [Problem(where, f"{spec!r} is already configured; pass no extra parameters "
-                                f"(got {sorted(params)})")]
+                [
+                    Problem(
+                        where,
+                        f"{spec!r} is already configured; pass no extra parameters "
+                        f"(got {sorted(params)})",
+                    )
+                ]
             )
         return spec.to_ref()
     if isinstance(spec, str) and spec:
@@ -146,9 +151,13 @@ class Scenario:
         tags: tuple[str, ...] | list[str] = (),
     ) -> None:
         if not isinstance(name, str) or not name.strip():
-            raise SpecError([Problem("Scenario(...)", f"name must be a non-empty string (got {name!r})")])
+            raise SpecError(
+                [Problem("Scenario(...)", f"name must be a non-empty string (got {name!r})")]
+            )
         if isinstance(seed, bool) or not isinstance(seed, int):
-            raise SpecError([Problem(f"Scenario({name!r})", f"seed must be an integer (got {seed!r})")])
+            raise SpecError(
+                [Problem(f"Scenario({name!r})", f"seed must be an integer (got {seed!r})")]
+            )
         self.__attrs_init__(  # type: ignore[attr-defined]
             Plan(name=name, seed=seed, description=description, tags=tuple(tags))
         )
@@ -174,21 +183,32 @@ class Scenario:
     def named(self, name: str) -> Scenario:
         """The same scenario under another name (to specialise a shared base)."""
         if not isinstance(name, str) or not name.strip():
-            raise SpecError([Problem(self._where("named(...)"),
-                                     f"name must be a non-empty string (got {name!r})")])
+            raise SpecError(
+                [
+                    Problem(
+                        self._where("named(...)"), f"name must be a non-empty string (got {name!r})"
+                    )
+                ]
+            )
         return self._evolve(name=name)
 
     def seed(self, seed: int) -> Scenario:
         """Set the seed every random draw of the run derives from."""
         if isinstance(seed, bool) or not isinstance(seed, int):
-            raise SpecError([Problem(self._where("seed(...)"), f"seed must be an integer (got {seed!r})")])
+            raise SpecError(
+                [Problem(self._where("seed(...)"), f"seed must be an integer (got {seed!r})")]
+            )
         return self._evolve(seed=seed)
 
     def bus(self, url: str) -> Scenario:
         """Run on the bus at ``url`` (``memory://``, ``redis://...``, ``nats://...``)."""
         if not isinstance(url, str) or "://" not in url:
             raise SpecError(
-                [Problem(self._where("bus(...)"), f"expected a bus URL (got {url!r})", "'memory://'")]
+                [
+                    Problem(
+                        self._where("bus(...)"), f"expected a bus URL (got {url!r})", "'memory://'"
+                    )
+                ]
             )
         return self._evolve(bus=url)
 
@@ -244,7 +264,10 @@ class Scenario:
         if period <= 0:
             raise SpecError([Problem(where, f"every must be > 0 (got {every!r})")])
         node = GeneratorNode(
-            ref=_component("generator", generator, params, where), topic=topic, every=period, key=key
+            ref=_component("generator", generator, params, where),
+            topic=topic,
+            every=period,
+            key=key,
         )
         return self._evolve(generators=(*self._plan.generators, node))
 
@@ -266,8 +289,15 @@ class Scenario:
         """Run the generators for ``cycles`` cycles (or ``duration``) under ``profile``."""
         where = self._where(f"phase({name!r})")
         if (cycles is None) == (duration is None):
-            raise SpecError([Problem(where, "give cycles= or duration=, not both or neither",
-                                     "phase('calm', cycles=10)")])
+            raise SpecError(
+                [
+                    Problem(
+                        where,
+                        "give cycles= or duration=, not both or neither",
+                        "phase('calm', cycles=10)",
+                    )
+                ]
+            )
         if cycles is not None:
             _positive_int(cycles, "cycles", where)
         seconds = None if duration is None else _seconds(duration, where)
@@ -277,7 +307,9 @@ class Scenario:
         if profile is not None:
             ref = _component("profile", profile, params, where)
         elif params:
-            raise SpecError([Problem(where, f"parameters {sorted(params)} given without a profile")])
+            raise SpecError(
+                [Problem(where, f"parameters {sorted(params)} given without a profile")]
+            )
         step = PhaseStep(name=name, cycles=cycles, duration=seconds, profile=ref)
         return self._evolve(steps=(*self._plan.steps, step))
 
@@ -317,7 +349,9 @@ class Scenario:
         if seconds <= 0:
             raise SpecError([Problem(here, f"timeout must be > 0 (got {timeout!r})")])
         if where is not None and not (callable(where) or isinstance(where, Mapping)):
-            raise SpecError([Problem(here, f"where must be a callable or a mapping (got {where!r})")])
+            raise SpecError(
+                [Problem(here, f"where must be a callable or a mapping (got {where!r})")]
+            )
         step = WaitForStep(topic=topic, timeout=seconds, where=freeze(where))
         return self._evolve(steps=(*self._plan.steps, step))
 
@@ -331,7 +365,9 @@ class Scenario:
         """A checkpoint: these assertions must hold on what was delivered so far."""
         where = self._where("check(...)")
         if not assertions:
-            raise SpecError([Problem(where, "give at least one assertion", "check(Count('x', min=1))")])
+            raise SpecError(
+                [Problem(where, "give at least one assertion", "check(Count('x', min=1))")]
+            )
         refs = tuple(_component("assertion", a, {}, where) for a in assertions)
         label = name or f"check {sum(isinstance(s, CheckStep) for s in self._plan.steps) + 1}"
         return self._evolve(steps=(*self._plan.steps, CheckStep(name=label, assertions=refs)))
@@ -359,16 +395,28 @@ class Scenario:
             return self._evolve(chaos=(*self._plan.chaos, *nodes))
         if isinstance(other, Scenario):
             if during is not None:
-                raise SpecError([Problem(self._where("include(...)"),
-                                         "during= applies to chaos playbooks, not scenarios")])
+                raise SpecError(
+                    [
+                        Problem(
+                            self._where("include(...)"),
+                            "during= applies to chaos playbooks, not scenarios",
+                        )
+                    ]
+                )
             theirs = other._plan
             return self._evolve(
                 steps=(*self._plan.steps, *theirs.steps),
                 chaos=(*self._plan.chaos, *theirs.chaos),
                 expectations=(*self._plan.expectations, *theirs.expectations),
             )
-        raise SpecError([Problem(self._where("include(...)"),
-                                 f"expected a ChaosPlaybook or a Scenario (got {other!r})")])
+        raise SpecError(
+            [
+                Problem(
+                    self._where("include(...)"),
+                    f"expected a ChaosPlaybook or a Scenario (got {other!r})",
+                )
+            ]
+        )
 
     def expect(self, assertion: AssertionSpec | str, **params: Any) -> Scenario:
         """An assertion checked over the whole run."""

@@ -71,7 +71,8 @@ class Spec:
 
     def _changed_fields(self) -> list[tuple[str, Any]]:
         changed = []
-        for field in attrs.fields(type(self)):  # type: ignore[misc]
+        fields: tuple[attrs.Attribute[Any], ...] = attrs.fields(type(self))  # type: ignore[arg-type]
+        for field in fields:
             value = getattr(self, field.name)
             default = field.default
             if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
@@ -97,11 +98,11 @@ class Spec:
         parts = []
         changed = self._changed_fields()
         # the effect's own parameters read first, the generic triggers after
-        changed.sort(key=lambda item: (item[0] not in self.__positional__,
-                                       item[0] in self.__not_params__))
-        for name, value in changed:
-            if name == "at_cycle" and isinstance(value, tuple) and value[0] == value[1]:
-                value = value[0]
+        changed.sort(
+            key=lambda item: (item[0] not in self.__positional__, item[0] in self.__not_params__)
+        )
+        for name, raw in changed:
+            value = raw[0] if name == "at_cycle" and raw is not None and raw[0] == raw[1] else raw
             if name in self.__positional__:
                 if isinstance(value, tuple) and name.endswith("topics") and len(value) == 1:
                     parts.append(show(value[0]))

@@ -22,18 +22,23 @@ def _seconds(value: float) -> str:
 
 def render_summary(result: RunResult, *, color: bool = False, verbose: bool = False) -> str:
     """Lines for one run: verdict, counts, failures with witnesses, chaos, replay command."""
-    style = (lambda text, **kw: click.style(text, **kw)) if color else (lambda text, **kw: text)
-    head = style(_MARK.get(result.status, result.status.upper()),
-                 fg=_COLOR.get(result.status), bold=True)
+    style = click.style if color else (lambda text, **kw: text)
+    head = style(
+        _MARK.get(result.status, result.status.upper()), fg=_COLOR.get(result.status), bold=True
+    )
     lines = [
-        f"{head} {result.name} (seed {result.seed}, {result.bus}, {result.clock} clock): "
-        f"{result.events_recorded} events delivered, {result.events_dropped} dropped, "
-        f"{_seconds(result.virtual_duration)} clock time in {result.wall_duration:.2f}s"
+        (
+            f"{head} {result.name} (seed {result.seed}, {result.bus}, {result.clock} clock): "
+            f"{result.events_recorded} events delivered, {result.events_dropped} dropped, "
+            f"{_seconds(result.virtual_duration)} clock time in {result.wall_duration:.2f}s"
+        )
     ]
     for step in result.steps:
         if step.status in ("failed", "error") or verbose:
-            lines.append(f"  step {step.kind} {step.name!r}: {step.status}"
-                         + (f" - {step.message}" if step.message else ""))
+            lines.append(
+                f"  step {step.kind} {step.name!r}: {step.status}"
+                + (f" - {step.message}" if step.message else "")
+            )
             if step.detail and step.status != "passed":
                 lines += [f"      {line}" for line in step.detail.splitlines()]
     for assertion in result.assertions:
@@ -50,10 +55,15 @@ def render_summary(result: RunResult, *, color: bool = False, verbose: bool = Fa
         lines.append(f"  assertions: {passed}/{len(result.assertions)} held")
     applied = [c for c in result.chaos if c.applied]
     if result.chaos:
-        lines.append("  chaos: " + (", ".join(f"{c.label} x{c.applied}" for c in applied)
-                                    or "no action fired"))
-    if result.error and result.status != "passed" and not any(
-            s.status in ("failed", "error") for s in result.steps):
+        lines.append(
+            "  chaos: "
+            + (", ".join(f"{c.label} x{c.applied}" for c in applied) or "no action fired")
+        )
+    if (
+        result.error
+        and result.status != "passed"
+        and not any(s.status in ("failed", "error") for s in result.steps)
+    ):
         lines.append(f"  error: {result.error}")
     if result.report_dir:
         lines.append(f"  report: {result.report_dir}")

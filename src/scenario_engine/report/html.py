@@ -19,7 +19,8 @@ __all__ = ["HtmlReporter", "render_html"]
 
 _BINS = 60
 _STYLE = """
-body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:72rem;color:#1d2330;padding:0 1rem}
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:72rem;color:#1d2330;
+padding:0 1rem}
 h1{font-size:1.4rem;margin:0 0 .3rem} h2{font-size:1.1rem;margin:1.8rem 0 .5rem}
 .verdict{display:inline-block;padding:.1rem .6rem;border-radius:.3rem;color:#fff;font-weight:600}
 .passed{background:#2f855a} .failed,.error{background:#c53030} .interrupted{background:#b7791f}
@@ -59,7 +60,8 @@ def _sparkline(counts: list[int]) -> str:
     bars = "".join(
         f'<rect class="lane" x="{i * width}" y="{height - c / peak * height:.1f}" '
         f'width="{width - 1}" height="{c / peak * height:.1f}"><title>{c}</title></rect>'
-        for i, c in enumerate(counts) if c
+        for i, c in enumerate(counts)
+        if c
     )
     return f'<svg width="{len(counts) * width}" height="{height}">{bars}</svg>'
 
@@ -70,72 +72,108 @@ def _rows(cells: Iterable[Iterable[str]]) -> str:
 
 def render_html(result: RunResult) -> str:
     """The page for one run."""
-    parts = [
+    head = (
         f"<!doctype html><html lang=en><meta charset=utf-8><title>{_e(result.name)}</title>"
-        f"<style>{_STYLE}</style>",
+        f"<style>{_STYLE}</style>"
+    )
+    title = (
         f"<h1>{_e(result.name)} <span class='verdict {result.status}'>"
-        f"{_e(result.status.upper())}</span></h1>",
+        f"{_e(result.status.upper())}</span></h1>"
+    )
+    facts = (
         f"<p class=muted>seed {result.seed} · {_e(result.bus)} · {result.clock} clock · "
         f"{result.events_recorded} delivered, {result.events_dropped} dropped · "
-        f"{result.virtual_duration:.3f}s clock time in {result.wall_duration:.2f}s</p>",
-    ]
+        f"{result.virtual_duration:.3f}s clock time in {result.wall_duration:.2f}s</p>"
+    )
+    parts = [head, title, facts]
     if result.replay and not result.passed:
         parts.append(f"<p>Replay: <code>{_e(result.replay)}</code></p>")
     if result.error:
         parts.append(f"<p class=bad>{_e(result.error)}</p>")
-    parts.append("<h2>Assertions</h2><table><tr><th></th><th>assertion</th><th>expected</th>"
-                 "<th>actual</th><th>events</th></tr>")
-    parts.append(_rows(
-        (
-            "<span class=ok>held</span>" if a.passed else "<span class=bad>failed</span>",
-            f"<code>{_e(a.label)}</code>"
-            + (f"<br><span class=muted>checkpoint {_e(a.checkpoint)}</span>" if a.checkpoint
-               else ""),
-            _e(a.expected),
-            _e(a.actual),
-            "".join(f"<pre>{_e(w)}</pre>" for w in a.witnesses),
+    parts.append(
+        "<h2>Assertions</h2><table><tr><th></th><th>assertion</th><th>expected</th>"
+        "<th>actual</th><th>events</th></tr>"
+    )
+    parts.append(
+        _rows(
+            (
+                "<span class=ok>held</span>" if a.passed else "<span class=bad>failed</span>",
+                f"<code>{_e(a.label)}</code>"
+                + (
+                    f"<br><span class=muted>checkpoint {_e(a.checkpoint)}</span>"
+                    if a.checkpoint
+                    else ""
+                ),
+                _e(a.expected),
+                _e(a.actual),
+                "".join(f"<pre>{_e(w)}</pre>" for w in a.witnesses),
+            )
+            for a in result.assertions
         )
-        for a in result.assertions
-    ))
-    parts.append("</table><h2>Steps</h2><table><tr><th>#</th><th>step</th><th>status</th>"
-                 "<th>clock</th><th>detail</th></tr>")
-    parts.append(_rows(
-        (
-            str(s.index) if s.index >= 0 else "",
-            f"{_e(s.kind)} <code>{_e(s.name)}</code>",
-            f"<span class={'ok' if s.status == 'passed' else 'bad'}>{_e(s.status)}</span>",
-            f"{s.started:.3f}s → {s.ended:.3f}s",
-            _e(s.message) + (f"<pre>{_e(s.detail)}</pre>" if s.detail else ""),
+    )
+    parts.append(
+        "</table><h2>Steps</h2><table><tr><th>#</th><th>step</th><th>status</th>"
+        "<th>clock</th><th>detail</th></tr>"
+    )
+    parts.append(
+        _rows(
+            (
+                str(s.index) if s.index >= 0 else "",
+                f"{_e(s.kind)} <code>{_e(s.name)}</code>",
+                f"<span class={'ok' if s.status == 'passed' else 'bad'}>{_e(s.status)}</span>",
+                f"{s.started:.3f}s → {s.ended:.3f}s",
+                _e(s.message) + (f"<pre>{_e(s.detail)}</pre>" if s.detail else ""),
+            )
+            for s in result.steps
         )
-        for s in result.steps
-    ))
+    )
     parts.append("</table>")
     if result.chaos:
-        parts.append("<h2>Chaos</h2><table><tr><th>action</th><th>effect</th><th>applied</th>"
-                     "<th>matched</th><th>from</th></tr>")
-        parts.append(_rows(
-            (f"<code>{_e(c.label)}</code>", _e(c.effect), str(c.applied), str(c.matched),
-             _e(" · ".join(x for x in (c.origin, f"during {c.during}" if c.during else None)
-                           if x)))
-            for c in result.chaos
-        ))
+        parts.append(
+            "<h2>Chaos</h2><table><tr><th>action</th><th>effect</th><th>applied</th>"
+            "<th>matched</th><th>from</th></tr>"
+        )
+        parts.append(
+            _rows(
+                (
+                    f"<code>{_e(c.label)}</code>",
+                    _e(c.effect),
+                    str(c.applied),
+                    str(c.matched),
+                    _e(
+                        " · ".join(
+                            x for x in (c.origin, f"during {c.during}" if c.during else None) if x
+                        )
+                    ),
+                )
+                for c in result.chaos
+            )
+        )
         parts.append("</table>")
     lanes = _timeline(result)
     if lanes:
-        parts.append(f"<h2>Timeline</h2><p class=muted>events per topic over "
-                     f"{result.virtual_duration:.3f}s of clock time, in {_BINS} slices</p><table>")
-        parts.append(_rows(
-            (f"<code>{_e(topic)}</code>", str(sum(counts)), _sparkline(counts))
-            for topic, counts in lanes.items()
-        ))
+        parts.append(
+            f"<h2>Timeline</h2><p class=muted>events per topic over "
+            f"{result.virtual_duration:.3f}s of clock time, in {_BINS} slices</p><table>"
+        )
+        parts.append(
+            _rows(
+                (f"<code>{_e(topic)}</code>", str(sum(counts)), _sparkline(counts))
+                for topic, counts in lanes.items()
+            )
+        )
         parts.append("</table>")
     if result.generators:
         parts.append("<h2>Generators</h2><table>")
-        parts.append(_rows(
-            (f"<code>{_e(topic)}</code>",
-             _e(", ".join(f"{k}={v}" for k, v in summary.items() if k != "topic")))
-            for topic, summary in result.generators.items()
-        ))
+        parts.append(
+            _rows(
+                (
+                    f"<code>{_e(topic)}</code>",
+                    _e(", ".join(f"{k}={v}" for k, v in summary.items() if k != "topic")),
+                )
+                for topic, summary in result.generators.items()
+            )
+        )
         parts.append("</table>")
     return "".join(parts) + "</html>\n"
 

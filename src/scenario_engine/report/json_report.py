@@ -26,8 +26,11 @@ def write_report(result: RunResult, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
     tmp.write_bytes(
-        orjson.dumps(result_to_dict(result), option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS,
-                     default=str)
+        orjson.dumps(
+            result_to_dict(result),
+            option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS,
+            default=str,
+        )
     )
     tmp.replace(path)
     return path

@@ -15,13 +15,25 @@ def junit_xml(results: Iterable[RunResult]) -> bytes:
     """One ``<testsuite>`` per scenario; steps and assertions are its test cases."""
     suites = ET.Element("testsuites", name="scenario-engine")
     for result in results:
-        cases = [(f"step {s.index}: {s.kind} {s.name}", s.status, s.message, s.detail)
-                 for s in result.steps if s.status != "passed"]
-        cases += [(a.label, "passed" if a.passed else "failed",
-                   f"expected {a.expected}; actual {a.actual}", a.explain())
-                  for a in result.assertions]
+        cases = [
+            (f"step {s.index}: {s.kind} {s.name}", s.status, s.message, s.detail)
+            for s in result.steps
+            if s.status != "passed"
+        ]
+        cases += [
+            (
+                a.label,
+                "passed" if a.passed else "failed",
+                f"expected {a.expected}; actual {a.actual}",
+                a.explain(),
+            )
+            for a in result.assertions
+        ]
         suite = ET.SubElement(
-            suites, "testsuite", name=result.name, tests=str(len(cases)),
+            suites,
+            "testsuite",
+            name=result.name,
+            tests=str(len(cases)),
             failures=str(sum(1 for c in cases if c[1] == "failed")),
             errors=str(sum(1 for c in cases if c[1] == "error")),
             skipped=str(sum(1 for c in cases if c[1] == "skipped")),
@@ -37,7 +49,8 @@ def junit_xml(results: Iterable[RunResult]) -> bytes:
                 ET.SubElement(case, tag, message=message).text = detail
             elif status == "skipped":
                 ET.SubElement(case, "skipped")
-    return ET.tostring(suites, encoding="utf-8", xml_declaration=True)
+    data: bytes = ET.tostring(suites, encoding="utf-8", xml_declaration=True)
+    return data
 
 
 class JUnitReporter:

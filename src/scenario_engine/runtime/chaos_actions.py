@@ -65,10 +65,8 @@ class DuplicateEffect:
         self.spacing = _non_negative("spacing_ms", spacing_ms) / 1000
 
     def apply(self, event: Event, ctx: ChaosContext) -> Sequence[Emission]:
-        out: list[Emission] = [(0.0, event)]
-        for n in range(1, self.copies + 1):
-            out.append((n * self.spacing, ctx.derive(event)))
-        return out
+        copies = [(n * self.spacing, ctx.derive(event)) for n in range(1, self.copies + 1)]
+        return [(0.0, event), *copies]
 
 
 class ReorderEffect:
@@ -100,7 +98,8 @@ class ReorderEffect:
 
 
 def _set_path(payload: Any, parts: list[str], change: Callable[[Any], Any], delete: bool) -> Any:
-    """A copy of ``payload`` with the field at ``parts`` changed (dicts, lists, attrs, dataclasses)."""
+    """A copy of ``payload`` with the field at ``parts`` changed (dicts, lists, attrs,
+    dataclasses)."""
     head, rest = parts[0], parts[1:]
     if isinstance(payload, dict):
         new = dict(payload)
@@ -173,10 +172,14 @@ class InjectEffect:
         self.replace = replace
 
     def apply(self, event: Event, ctx: ChaosContext) -> Sequence[Emission]:
-        payload = copy.deepcopy(self.payload) if self.payload is not None else {
-            "trigger": event.topic,
-            "trigger_id": event.id,
-        }
+        payload = (
+            copy.deepcopy(self.payload)
+            if self.payload is not None
+            else {
+                "trigger": event.topic,
+                "trigger_id": event.id,
+            }
+        )
         failure = ctx.derive(event, topic=self.topic, payload=payload, source="chaos")
         return [(0.0, failure)] if self.replace else [(0.0, event), (0.0, failure)]
 

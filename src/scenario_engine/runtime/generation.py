@@ -42,18 +42,24 @@ class GeneratorState:
         self.profile_rng: random.Random | None = None
         self.emitted = 0
 
-    def enter_phase(self, step: PhaseStep, index: int, registry: Registry, rngs: RngFactory) -> None:
+    def enter_phase(
+        self, step: PhaseStep, index: int, registry: Registry, rngs: RngFactory
+    ) -> None:
         """Make the phase's profile anew; the value carries over."""
         self.profile = None
         self.start_value = self.value
         if step.profile is not None:
             self.profile = registry.create(
-                "profile", step.profile.name, thaw(step.profile.params), where=f"steps[{index}].profile"
+                "profile",
+                step.profile.name,
+                thaw(step.profile.params),
+                where=f"steps[{index}].profile",
             )
             self.profile_rng = rngs.derive(f"profile/{step.name}/{self.identity}/{step.profile!r}")
 
-    def tick(self, phase: str, cycle: int, phase_index: int, progress: float, now: float,
-             new_id: str) -> Event:
+    def tick(
+        self, phase: str, cycle: int, phase_index: int, progress: float, now: float, new_id: str
+    ) -> Event:
         """Move the value one cycle and build the event for it."""
         tick = Tick(cycle, phase, phase_index, progress, now, self.value, self.start_value)
         if self.profile is not None:
@@ -63,8 +69,11 @@ class GeneratorState:
         return Event(self.topic, payload, self.key, NO_HEADERS, new_id, now, 0, cycle, "engine")
 
     def summary(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"topic": self.topic, "generator": self.node.ref.name,
-                               "emitted": self.emitted}
+        out: dict[str, Any] = {
+            "topic": self.topic,
+            "generator": self.node.ref.name,
+            "emitted": self.emitted,
+        }
         summary = getattr(self.generator, "summary", None)
         if summary is not None:
             out.update(summary())

@@ -8,6 +8,7 @@ event is recorded, then shown to the monitors, then to the systems.
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -60,7 +61,7 @@ def report_directory(base: Path, name: str) -> Path:
     return base / safe
 
 
-class _StopRun(Exception):
+class _StopRun(Exception):  # noqa: N818 - control flow, not an error
     """Raised inside the run to stop it early (fail-fast, timeout)."""
 
 
@@ -78,16 +79,20 @@ class Run:
         self.variables: Mapping[str, Any] = thaw(plan.vars)
         self.bus_url = options.bus or plan.bus or "memory://"
         self.bus = bus if bus is not None else open_bus(self.bus_url, self.registry)
-        capabilities = getattr(self.bus, "capabilities", frozenset())
+        capabilities: frozenset[str] = getattr(self.bus, "capabilities", frozenset())
         virtual_ok = "virtual_time" in capabilities
         self.clock = options.clock or plan.clock or ("virtual" if virtual_ok else "wall")
         if self.clock == "virtual" and not virtual_ok:
-            raise PlanError([Problem(
-                "clock",
-                f"the virtual clock needs a bus that delivers synchronously; "
-                f"{self.bus_url.partition('://')[0]}:// delivers in real time",
-                "use --clock wall",
-            )])
+            raise PlanError(
+                [
+                    Problem(
+                        "clock",
+                        f"the virtual clock needs a bus that delivers synchronously; "
+                        f"{self.bus_url.partition('://')[0]}:// delivers in real time",
+                        "use --clock wall",
+                    )
+                ]
+            )
         speed = options.speed or plan.speed
         self.scheduler: Scheduler = (
             VirtualScheduler() if self.clock == "virtual" else WallScheduler(self._poll, speed)
@@ -117,9 +122,12 @@ class Run:
         for i, step in enumerate(plan.steps):
             if isinstance(step, CheckStep):
                 for j, ref in enumerate(step.assertions):
-                    self.monitors.add(ref, where=f"steps[{i}].assertions[{j}]", checkpoint=step.name)
+                    self.monitors.add(
+                        ref, where=f"steps[{i}].assertions[{j}]", checkpoint=step.name
+                    )
         self.generators = [
-            GeneratorState(i, node, self.registry, self.rngs) for i, node in enumerate(plan.generators)
+            GeneratorState(i, node, self.registry, self.rngs)
+            for i, node in enumerate(plan.generators)
         ]
         for state in self.generators:
             bind = getattr(state.generator, "bind", None)
@@ -177,17 +185,25 @@ class Run:
             self.scheduler.stopped = True
 
     def handler_error(self, label: str, event: Event, err: Exception) -> None:
-        """A system under test raised in a handler: a step error; the run goes on unless fail-fast."""
+        """A system under test raised in a handler: a step error; the run goes on unless
+        fail-fast."""
         message = (
             f"system {label} raised {type(err).__name__}: {err} "
             f"while handling #{event.seq} {event.topic}"
         )
         self.errors.append(message)
-        self.steps.append(StepResult(
-            index=-1, kind="system", name=label, status="error",
-            started=self.scheduler.now, ended=self.scheduler.now,
-            message=message, detail=traceback_excerpt(err),
-        ))
+        self.steps.append(
+            StepResult(
+                index=-1,
+                kind="system",
+                name=label,
+                status="error",
+                started=self.scheduler.now,
+                ended=self.scheduler.now,
+                message=message,
+                detail=traceback_excerpt(err),
+            )
+        )
         if self.options.fail_fast:
             self.scheduler.stopped = True
 
@@ -240,19 +256,31 @@ class Run:
             try:
                 factory = node.target.resolve()
             except Exception as err:
-                raise PlanError([Problem(
-                    f"systems[{i}]", f"cannot import system {label!r}: {type(err).__name__}: {err}",
-                    "check the module path and that it is importable from here",
-                )]) from err
+                raise PlanError(
+                    [
+                        Problem(
+                            f"systems[{i}]",
+                            f"cannot import system {label!r}: {type(err).__name__}: {err}",
+                            "check the module path and that it is importable from here",
+                        )
+                    ]
+                ) from err
             try:
                 factory(EngineBus(self, label), **thaw(node.params))
             except Exception as err:
                 self.errors.append(f"system {label} failed to start: {err}")
-                self.steps.append(StepResult(
-                    index=-1, kind="system", name=label, status="error", started=0.0, ended=0.0,
-                    message=f"system {label} failed to start: {type(err).__name__}: {err}",
-                    detail=traceback_excerpt(err),
-                ))
+                self.steps.append(
+                    StepResult(
+                        index=-1,
+                        kind="system",
+                        name=label,
+                        status="error",
+                        started=0.0,
+                        ended=0.0,
+                        message=f"system {label} failed to start: {type(err).__name__}: {err}",
+                        detail=traceback_excerpt(err),
+                    )
+                )
                 raise _StopRun from err
 
     def _start_relays(self) -> None:
@@ -260,8 +288,11 @@ class Run:
             target = relay.target
 
             def forward(event: Event, target: str = target) -> None:
-                self.send(attrs.evolve(event, topic=target, id=self.new_id(), seq=0,
-                                       source="relay", marks=()))
+                self.send(
+                    attrs.evolve(
+                        event, topic=target, id=self.new_id(), seq=0, source="relay", marks=()
+                    )
+                )
 
             self.bus.subscribe(relay.source, forward)
 
@@ -285,8 +316,14 @@ class Run:
                 self._arm_watchers(index)
                 handler = dispatch.get(type(step))
                 if handler is None:
-                    raise PlanError([Problem(f"steps[{index}]",
-                                             f"the interpreter cannot run {type(step).__name__}")])
+                    raise PlanError(
+                        [
+                            Problem(
+                                f"steps[{index}]",
+                                f"the interpreter cannot run {type(step).__name__}",
+                            )
+                        ]
+                    )
                 started = self.scheduler.now
                 logger.bind(step=index).debug("step {} starts at {:.3f}s", _label(step), started)
                 result = handler(step, index)
@@ -301,9 +338,16 @@ class Run:
 
     def _skip(self, index: int) -> None:
         step = self.plan.steps[index]
-        self.steps.append(StepResult(index=index, kind=_kind(step), name=_label(step),
-                                     status="skipped", started=self.scheduler.now,
-                                     ended=self.scheduler.now))
+        self.steps.append(
+            StepResult(
+                index=index,
+                kind=_kind(step),
+                name=_label(step),
+                status="skipped",
+                started=self.scheduler.now,
+                ended=self.scheduler.now,
+            )
+        )
 
     def _timed_out(self) -> None:
         message = f"the run reached its timeout of {self.plan.timeout:g}s"
@@ -318,14 +362,28 @@ class Run:
             self._timed_out()
         return reached
 
-    def _step_result(self, step: Step, index: int, started: float, status: str = "passed",
-                     message: str = "", detail: str = "") -> StepResult:
+    def _step_result(
+        self,
+        step: Step,
+        index: int,
+        started: float,
+        status: str = "passed",
+        message: str = "",
+        detail: str = "",
+    ) -> StepResult:
         if self.scheduler.stopped and status == "passed" and self.errors:
             status = "error"
             message = message or self.errors[-1]
-        return StepResult(index=index, kind=_kind(step), name=_label(step), status=status,
-                          started=started, ended=self.scheduler.now, message=message,
-                          detail=detail)
+        return StepResult(
+            index=index,
+            kind=_kind(step),
+            name=_label(step),
+            status=status,
+            started=started,
+            ended=self.scheduler.now,
+            message=message,
+            detail=detail,
+        )
 
     # ------------------------------------------------------------------ steps
 
@@ -346,8 +404,9 @@ class Run:
         self.phase = None
         return self._step_result(step, index, start)
 
-    def _schedule_tick(self, gen: GeneratorState, phase: str, start: float, k: int, count: int,
-                       first_cycle: int) -> None:
+    def _schedule_tick(
+        self, gen: GeneratorState, phase: str, start: float, k: int, count: int, first_cycle: int
+    ) -> None:
         scheduler = self.scheduler
         period = self.period
         every = gen.every
@@ -357,8 +416,9 @@ class Run:
             offset = k * every
             cycle = first_cycle + int(offset / period + 1e-9)
             self.cycle = cycle
-            event = gen.tick(phase, cycle, k, k / last if count > 1 else 1.0, scheduler.now,
-                             self.new_id())
+            event = gen.tick(
+                phase, cycle, k, k / last if count > 1 else 1.0, scheduler.now, self.new_id()
+            )
             if k + 1 < count:
                 scheduler.call_at(start + (k + 1) * every, lambda: fire(k + 1))
             self.send(event)
@@ -369,8 +429,16 @@ class Run:
         start = self.scheduler.now
         for _ in range(step.count):
             for gen in self.generators:
-                self.send(gen.tick(self.phase or "generate", self.cycle, 0, 1.0,
-                                   self.scheduler.now, self.new_id()))
+                self.send(
+                    gen.tick(
+                        self.phase or "generate",
+                        self.cycle,
+                        0,
+                        1.0,
+                        self.scheduler.now,
+                        self.new_id(),
+                    )
+                )
         return self._step_result(step, index, start)
 
     def _template(self, step: PublishStep) -> Callable[[Mapping[str, Any]], Any]:
@@ -389,24 +457,47 @@ class Run:
         problems: list[str] = []
 
         def fire(i: int) -> None:
-            context = {**self.variables, "index": i, "cycle": self.cycle,
-                       "time": scheduler.now, "timestamp": iso_timestamp(scheduler.epoch + scheduler.now),
-                       "seed": self.plan.seed}
+            context = {
+                **self.variables,
+                "index": i,
+                "cycle": self.cycle,
+                "time": scheduler.now,
+                "timestamp": iso_timestamp(scheduler.epoch + scheduler.now),
+                "seed": self.plan.seed,
+            }
             try:
                 payload = render(context)
             except KeyError as err:
                 problems.append(str(err.args[0]) if err.args else str(err))
                 scheduler.stopped = True
                 return
-            self.send(Event(step.topic, payload, step.key, headers, self.new_id(),
-                            scheduler.now, 0, self.cycle, "engine"))
+            self.send(
+                Event(
+                    step.topic,
+                    payload,
+                    step.key,
+                    headers,
+                    self.new_id(),
+                    scheduler.now,
+                    0,
+                    self.cycle,
+                    "engine",
+                )
+            )
 
         for i in range(step.repeat):
-            scheduler.call_at(start + step.delay + i * step.interval, lambda i=i: fire(i))
+            scheduler.call_at(start + step.delay + i * step.interval, partial(fire, i))
         self._advance(start + step.delay + (step.repeat - 1) * step.interval)
         if problems:
-            raise PlanError([Problem(f"steps[{index}].payload", problems[0],
-                                     "define it with .vars(...) or --var name=value")])
+            raise PlanError(
+                [
+                    Problem(
+                        f"steps[{index}].payload",
+                        problems[0],
+                        "define it with .vars(...) or --var name=value",
+                    )
+                ]
+            )
         return self._step_result(step, index, start)
 
     def _wait_for(self, step: WaitForStep, index: int) -> StepResult:
@@ -418,15 +509,20 @@ class Run:
         finally:
             self.monitors.unwatch(watcher)
         if watcher.hit is not None:
-            return self._step_result(step, index, start,
-                                     message=f"got #{watcher.hit.seq} at {watcher.hit.time:.3f}s")
+            return self._step_result(
+                step, index, start, message=f"got #{watcher.hit.seq} at {watcher.hit.time:.3f}s"
+            )
         if watcher.others:
-            seen = ", ".join(f"{topic} x{n}" for topic, n in sorted(
-                watcher.others.items(), key=lambda item: (-item[1], item[0]))[:5])
+            seen = ", ".join(
+                f"{topic} x{n}"
+                for topic, n in sorted(
+                    watcher.others.items(), key=lambda item: (-item[1], item[0])
+                )[:5]
+            )
             instead = f"saw instead: {seen}"
         else:
             instead = "nothing was delivered meanwhile"
-        message = (f"wait_for({step.topic!r}) timed out after {step.timeout:g}s; {instead}")
+        message = f"wait_for({step.topic!r}) timed out after {step.timeout:g}s; {instead}"
         self.errors.append(message)
         return self._step_result(step, index, start, status="failed", message=message)
 
@@ -438,8 +534,9 @@ class Run:
         except Exception as err:
             message = f"do({step.name}) raised {type(err).__name__}: {err}"
             self.errors.append(message)
-            return self._step_result(step, index, start, status="error", message=message,
-                                     detail=traceback_excerpt(err))
+            return self._step_result(
+                step, index, start, status="error", message=message, detail=traceback_excerpt(err)
+            )
         return self._step_result(step, index, start)
 
     def _check(self, step: CheckStep, index: int) -> StepResult:
@@ -451,7 +548,8 @@ class Run:
                 self.failures.append(result)
         if failed:
             message = f"{len(failed)} of {len(results)} assertion(s) failed: " + "; ".join(
-                r.label for r in failed)
+                r.label for r in failed
+            )
             return self._step_result(step, index, start, status="failed", message=message)
         return self._step_result(step, index, start)
 
@@ -522,7 +620,15 @@ class Run:
         source = self.options.source
         if source is None:
             return ""
-        parts = ["scenario", "play", str(source), "-k", self.plan.name, "--seed", str(self.plan.seed)]
+        parts = [
+            "scenario",
+            "play",
+            str(source),
+            "-k",
+            self.plan.name,
+            "--seed",
+            str(self.plan.seed),
+        ]
         for name, value in self.options.variables.items():
             parts += ["--var", f"{name}={value}"]
         if self.options.bus:
@@ -548,8 +654,12 @@ def _redact(url: str) -> str:
 
 def _kind(step: Step) -> str:
     return {
-        PhaseStep: "phase", PublishStep: "publish", WaitForStep: "wait_for",
-        DoStep: "do", CheckStep: "check", GenerateStep: "generate",
+        PhaseStep: "phase",
+        PublishStep: "publish",
+        WaitForStep: "wait_for",
+        DoStep: "do",
+        CheckStep: "check",
+        GenerateStep: "generate",
     }.get(type(step), type(step).__name__)
 
 

@@ -59,7 +59,7 @@ class MonitorSet:
         self._on_failure = on_failure
         self._slots: list[_Slot] = []
         self._watchers: list[Watcher] = []
-        self._routes: dict[str, tuple[Callable[[Event], Verdict | None], ...]] = {}
+        self._routes: dict[str, tuple[tuple[_Slot | None, Callable[[Event], Any]], ...]] = {}
 
     def add(self, ref: Ref, where: str, checkpoint: str | None = None) -> None:
         monitor = self._registry.create("assertion", ref.name, thaw(ref.params), where=where)
@@ -75,9 +75,12 @@ class MonitorSet:
         self._watchers.remove(watcher)
         self._routes.clear()
 
-    def _route(self, topic: str) -> tuple[tuple[_Slot, Callable[[Event], Any]], ...]:
-        route = tuple((slot, slot.monitor.observe) for slot in self._slots
-                      if slot.result is None and slot.topics(topic))
+    def _route(self, topic: str) -> tuple[tuple[_Slot | None, Callable[[Event], Any]], ...]:
+        route: tuple[tuple[_Slot | None, Callable[[Event], Any]], ...] = tuple(
+            (slot, slot.monitor.observe)
+            for slot in self._slots
+            if slot.result is None and slot.topics(topic)
+        )
         route += tuple((None, w.observe) for w in self._watchers)
         self._routes[topic] = route
         return route
@@ -97,8 +100,9 @@ class MonitorSet:
             except Exception as err:  # a monitor's bug fails that assertion, not the run
                 if slot is None:
                     raise
-                verdict = Verdict(False, "the monitor to run",
-                                  f"it raised {type(err).__name__}: {err}")
+                verdict = Verdict(
+                    False, "the monitor to run", f"it raised {type(err).__name__}: {err}"
+                )
             if verdict is not None and slot is not None and not verdict.passed:
                 self._fail(slot, verdict)  # later events take routes without it
 
@@ -112,8 +116,9 @@ class MonitorSet:
                 try:
                     verdict = slot.monitor.finish(self._now())
                 except Exception as err:
-                    verdict = Verdict(False, "the monitor to finish",
-                                      f"it raised {type(err).__name__}: {err}")
+                    verdict = Verdict(
+                        False, "the monitor to finish", f"it raised {type(err).__name__}: {err}"
+                    )
                 slot.result = _result(slot, verdict, at=None)
                 self._routes.clear()
             results.append(slot.result)

@@ -2,7 +2,8 @@
 
 Lines are written as the run goes (handed to the OS every 64 KiB, at
 every step, and whenever a wall-clock run waits), so whatever ends the
-process, what was already seen is on disk and every complete line parses. ``seq`` is the line number: witnesses in reports point at it.
+process, what was already seen is on disk and every complete line parses.
+``seq`` is the line number: witnesses in reports point at it.
 """
 
 from __future__ import annotations
@@ -95,10 +96,21 @@ class Recorder:
         if event.key is None and not event.headers and not event.marks:
             # the common case, spelled out: no optional fields to look at
             try:
-                self._file.write(_dumps(
-                    {"seq": seq, "t": round(now, 6), "cycle": event.cycle, "topic": topic,
-                     "source": event.source, "id": event.id, "payload": event.payload},
-                    default=_default, option=_OPTIONS))
+                self._file.write(
+                    _dumps(
+                        {
+                            "seq": seq,
+                            "t": round(now, 6),
+                            "cycle": event.cycle,
+                            "topic": topic,
+                            "source": event.source,
+                            "id": event.id,
+                            "payload": event.payload,
+                        },
+                        default=_default,
+                        option=_OPTIONS,
+                    )
+                )
                 return
             except TypeError:
                 pass

@@ -71,12 +71,20 @@ def dry_run(plan: Plan, options: RunOptions, limit: int = 20) -> list[str]:
     them, without starting any system or delivering anything."""
     check_plan(plan)
     quiet = attrs.evolve(plan, systems=(), expectations=(), relays=(), clock="virtual")
-    quiet = attrs.evolve(quiet, steps=tuple(s for s in quiet.steps
-                                            if type(s).__name__ in ("PhaseStep", "PublishStep",
-                                                                    "GenerateStep")))
+    quiet = attrs.evolve(
+        quiet,
+        steps=tuple(
+            s
+            for s in quiet.steps
+            if type(s).__name__ in ("PhaseStep", "PublishStep", "GenerateStep")
+        ),
+    )
     holder: dict[str, Any] = {}
-    bus = _ScheduleBus(limit, lambda: setattr(holder["run"].scheduler, "stopped", True),
-                       lambda: float(holder["run"].scheduler.now))
+    bus = _ScheduleBus(
+        limit,
+        lambda: setattr(holder["run"].scheduler, "stopped", True),
+        lambda: float(holder["run"].scheduler.now),
+    )
     run = Run(quiet, attrs.evolve(options, report_dir=None, bus=None, clock=None), bus=bus)
     holder["run"] = run
     dropped: list[Event] = []
@@ -89,16 +97,21 @@ def dry_run(plan: Plan, options: RunOptions, limit: int = 20) -> list[str]:
     run.recorder.dropped_event = note_drop  # type: ignore[method-assign]
     run.execute()
     lines = [f"dry run of {plan.name!r} (seed {run.plan.seed}): the first {limit} events"]
-    timeline = sorted([(e.time, 0, e) for e in bus.events] + [(e.time, 1, e) for e in dropped],
-                      key=lambda item: (item[0], item[1]))
+    timeline = sorted(
+        [(e.time, 0, e) for e in bus.events] + [(e.time, 1, e) for e in dropped],
+        key=lambda item: (item[0], item[1]),
+    )
     for when, is_drop, event in timeline[:limit]:
         excerpt = repr(event.payload)
         if len(excerpt) > 70:
             excerpt = excerpt[:67] + "..."
         chaos = f"  <- {', '.join(event.marks)}" if event.marks else ""
         verb = "DROPPED " if is_drop else ""
-        lines.append(f"  t={when:8.3f}s cycle {event.cycle:<4} {verb}{event.topic} {excerpt}{chaos}")
-    for chaos_result in run.pipeline.results():
-        lines.append(f"  chaos {chaos_result.label}: would fire x{chaos_result.applied} "
-                     f"in this window")
+        lines.append(
+            f"  t={when:8.3f}s cycle {event.cycle:<4} {verb}{event.topic} {excerpt}{chaos}"
+        )
+    lines += [
+        f"  chaos {chaos.label}: would fire x{chaos.applied} in this window"
+        for chaos in run.pipeline.results()
+    ]
     return lines

@@ -60,8 +60,14 @@ class TriggerGate:
     @property
     def simple(self) -> bool:
         """True when only a probability (or nothing) decides: the pipeline's fast path."""
-        return (self._cycles is None and self._between is None and self._where is None
-                and self._every is None and self._max_times is None and self.armed)
+        return (
+            self._cycles is None
+            and self._between is None
+            and self._where is None
+            and self._every is None
+            and self._max_times is None
+            and self.armed
+        )
 
     def topic_matches(self, topic: str) -> bool:
         return self._topics(topic)

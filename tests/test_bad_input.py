@@ -107,7 +107,10 @@ CASES = [
          {"fn.toml": PLAN + '[[plans.steps]]\ntype = "do"\nfn = {callable = "gone:f"}\n'
                             '[[plans.expectations]]\nname = "custom"\n'
                             'params = {fn = {callable = "gone:f"}}\n'},
-         check, "expectations[0].params.fn: cannot import 'gone:f': ModuleNotFoundError: No "
+         check, "2 problems:\n"
+                "  - steps[0].fn: cannot import 'gone:f': ModuleNotFoundError: No module named "
+                "'gone' (hint: the module must be importable (on sys.path) and define that name)\n"
+                "  - expectations[0].params.fn: cannot import 'gone:f': ModuleNotFoundError: No "
                 "module named 'gone' (hint: the module must be importable (on sys.path) and "
                 "define that name)"),
     Case("unknown key in a plan file", {"key.toml": PLAN + "seeed = 3\n"},

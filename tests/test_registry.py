@@ -290,3 +290,8 @@ def test_scenario_plugins_with_autoload_off_shows_only_the_core(fake_site: Path)
     assert done.returncode == 0
     assert "fake.wave" not in done.stdout
     assert done.stdout.startswith(f"({AUTOLOAD_ENV} is set: only scenario-engine's own components)")
+
+
+def test_check_components_reports_a_system_that_does_not_import() -> None:
+    plan = codec.from_dict({"name": "s", "systems": [{"target": {"callable": "nowhere.sys:Echo"}}]})
+    assert [p.where for p in check_components(plan, fake_entries())] == ["systems[0].target"]

@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 
 from scenario_engine.errors import PlanError, PluginError, Problem, UnknownComponentError
-from scenario_engine.plan.nodes import CheckStep, PhaseStep, Plan, Ref
+from scenario_engine.plan.nodes import CheckStep, DoStep, PhaseStep, Plan, Ref, WaitForStep
 from scenario_engine.plan.values import CallableRef, FrozenMap
 from scenario_engine.spi import GROUPS, ChaosAction, Generator, Monitor, ParamError, Profile
 
@@ -336,6 +336,20 @@ def _component_refs(plan: Plan) -> Iterator[tuple[str, str, Ref]]:
         yield f"expectations[{i}]", "assertion", ref
 
 
+def _callable_refs(plan: Plan) -> Iterator[tuple[str, CallableRef]]:
+    """Callables a plan names outside component parameters: systems, steps, conditions."""
+    for i, system in enumerate(plan.systems):
+        yield f"systems[{i}].target", system.target
+    for i, step in enumerate(plan.steps):
+        if isinstance(step, DoStep):
+            yield f"steps[{i}].fn", step.fn
+        elif isinstance(step, WaitForStep) and isinstance(step.where, CallableRef):
+            yield f"steps[{i}].where", step.where
+    for i, node in enumerate(plan.chaos):
+        if isinstance(node.triggers.where, CallableRef):
+            yield f"chaos[{i}].triggers.where", node.triggers.where
+
+
 def _thawed(value: Any, path: str, problems: list[Problem]) -> Any:
     """Plain parameters for a factory; a callable reference that does not import is a problem."""
     if isinstance(value, CallableRef):
@@ -360,7 +374,8 @@ def _thawed(value: Any, path: str, problems: list[Problem]) -> Any:
 def check_components(
     plan: Plan, registry: Registry | None = None, where: str = ""
 ) -> list[Problem]:
-    """Every component of ``plan`` that no plugin provides, or that rejects its parameters.
+    """Every component of ``plan`` that no plugin provides, or that rejects its parameters,
+    and every callable the plan names that does not import.
 
     Each component is made once, as the run would make it, so a factory's own
     parameter checks (``ParamError``) are reported here with their key paths.
@@ -369,6 +384,8 @@ def check_components(
     registry = registry or default_registry()
     prefix = f"{where}." if where else ""
     problems: list[Problem] = []
+    for path, target in _callable_refs(plan):
+        _thawed(target, prefix + path, problems)
     if plan.bus and "://" in plan.bus:
         scheme = plan.bus.partition("://")[0]
         if scheme not in registry.names("bus"):

@@ -179,6 +179,7 @@ def _ref_hooks(conv: Converter, kind: str) -> tuple[Callable[..., Any], Callable
 
 
 def _struct_hook(conv: Converter, cls: type) -> Callable[[Any, Any], Any]:
+    """Structure one node class: strict fields, no unknown keys, every failure collected."""
     fields = {f.name: f for f in attrs.fields(cls)}
     overrides: dict[str, Any] = {
         name: override(struct_hook=duration if fields[name].default is None else seconds)
@@ -211,6 +212,8 @@ def _struct_hook(conv: Converter, cls: type) -> Callable[[Any, Any], Any]:
 
 
 def _step_hook(conv: Converter) -> Callable[[Any, Any], Any]:
+    """Steps are a tagged union: ``type`` picks the node class."""
+
     def load(value: Any, _: Any = None) -> Step:
         if not isinstance(value, Mapping):
             raise FieldError(f"must be a table with a 'type' key {got(value)}")
@@ -233,6 +236,7 @@ def _step_hook(conv: Converter) -> Callable[[Any, Any], Any]:
 
 
 def _unstruct_hook(conv: Converter, cls: type) -> Callable[[Any], dict[str, Any]]:
+    """Unstructure one node class, leaving out every field still at its default."""
     fields = {f.name: f for f in attrs.fields(cls)}
     overrides: dict[str, Any] = {
         name: override(unstruct_hook=dump_duration) for name in _DURATIONS.get(cls, ())
@@ -260,6 +264,7 @@ def _unstruct_hook(conv: Converter, cls: type) -> Callable[[Any], dict[str, Any]
 
 
 def _configure(conv: Converter) -> Converter:
+    """Register our hooks over a preconf converter (JSON or tomllib/tomli-w)."""
     for scalar, fn in ((int, integer), (float, number), (str, string), (bool, boolean)):
         conv.register_structure_hook(scalar, fn)
     conv.register_structure_hook(FrozenMap, load_map)

@@ -328,3 +328,20 @@ def test_logging_is_quiet_by_default_and_louder_with_v(capsys: pytest.CaptureFix
 
         logger.remove()
         logger.disable("scenario_engine")
+
+
+def test_the_package_logger_stays_silent_until_the_cli_enables_it() -> None:
+    code = (
+        "import sys\n"
+        "import scenario_engine\n"
+        "assert 'loguru' not in sys.modules\n"
+        "from loguru import logger\n"
+        "logger.remove()\n"
+        "logger.add(sys.stdout, format='{message}')\n"
+        "exec('from loguru import logger; logger.warning(\"hidden\")', "
+        "{'__name__': 'scenario_engine.x'})\n"
+        "exec('from loguru import logger; logger.warning(\"shown\")', {'__name__': 'app'})\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False)
+    assert (done.returncode, done.stdout) == (0, "shown\n"), done.stderr

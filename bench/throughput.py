@@ -77,11 +77,13 @@ class _Baseline:
         self.stage: dict[Any, int] = {}  # Sequence: next expected topic per key
         self.latencies: list[float] = []
         self.seq = 0
+        self.ids = 0
 
     def deliver(self, event: dict[str, Any], now: float) -> None:
         self.seq += 1
+        # the same fields as the engine's log lines, added to the event in place
         event["seq"] = self.seq
-        event["t"] = now
+        event["t"] = round(now, 6)
         self.log_write(orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE))
         topic = event["topic"]
         self.counts[topic] = self.counts.get(topic, 0) + 1
@@ -90,7 +92,15 @@ class _Baseline:
             self.stage[key] = 1
             self.started[key] = now
             # the echo system answers at once
-            self.deliver({"topic": "reply", "payload": {"index": key}}, now)
+            self.ids += 1
+            reply = {
+                "topic": "reply",
+                "payload": {"index": key},
+                "cycle": event["cycle"],
+                "source": "system",
+                "id": f"r-{self.ids}",
+            }
+            self.deliver(reply, now)
         else:
             if self.stage.pop(key, None) is None:
                 self.stage[key] = -1
@@ -100,8 +110,24 @@ class _Baseline:
 
     def drop(self, event: dict[str, Any]) -> None:
         self.seq += 1
-        event["status"] = "dropped"
-        self.log_write(orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE))
+        line = {
+            "seq": self.seq,
+            "topic": event["topic"],
+            "id": event["id"],
+            "payload": event["payload"],
+            "status": "dropped",
+        }
+        self.log_write(orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE))
+
+
+def request(index: int) -> dict[str, Any]:
+    return {
+        "topic": "request",
+        "payload": {"index": index, "value": index},
+        "cycle": index,
+        "source": "engine",
+        "id": f"g-{index}",
+    }
 
 
 def run_baseline(events: int, directory: Path, *, heap_all: bool = True) -> tuple[float, int]:
@@ -127,13 +153,13 @@ def run_baseline(events: int, directory: Path, *, heap_all: bool = True) -> tupl
                 return
             sink.deliver(event, now)
             if rng_dup.random() < 0.01:
-                sink.deliver({"topic": "request", "payload": dict(event["payload"])}, now)
+                sink.deliver(
+                    {**event, "payload": dict(event["payload"]), "id": event["id"] + "d"}, now
+                )
 
         if heap_all:
             order += 1
-            push(
-                heap, (0.0, order, {"topic": "request", "payload": {"index": 0, "value": 0}}, True)
-            )
+            push(heap, (0.0, order, request(0), True))
             while heap:
                 now, _, event, fresh = pop(heap)
                 if not fresh:
@@ -142,18 +168,7 @@ def run_baseline(events: int, directory: Path, *, heap_all: bool = True) -> tupl
                 index = event["payload"]["index"]
                 if index + 1 < events:
                     order += 1
-                    push(
-                        heap,
-                        (
-                            (index + 1) * 0.001,
-                            order,
-                            {
-                                "topic": "request",
-                                "payload": {"index": index + 1, "value": index + 1},
-                            },
-                            True,
-                        ),
-                    )
+                    push(heap, ((index + 1) * 0.001, order, request(index + 1), True))
                 chaos(event, now)
         else:
             for i in range(events):
@@ -161,7 +176,7 @@ def run_baseline(events: int, directory: Path, *, heap_all: bool = True) -> tupl
                 while heap and heap[0][0] <= now:
                     when, _, delayed, _ = pop(heap)
                     sink.deliver(delayed, when)
-                chaos({"topic": "request", "payload": {"index": i, "value": i}}, now)
+                chaos(request(i), now)
             while heap:
                 when, _, delayed, _ = pop(heap)
                 sink.deliver(delayed, when)

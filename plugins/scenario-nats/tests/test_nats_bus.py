@@ -289,3 +289,20 @@ def test_bad_urls_are_usage_errors(url: str, message: str) -> None:
     """Rejects a malformed URL before connecting, naming the problem."""
     with pytest.raises(UsageError, match=message):
         NatsBus(url)
+
+
+def test_an_unsendable_payload_is_reported_once_and_the_bus_goes_on(
+    nats_server: BrokerServer, opened: list[NatsBus]
+) -> None:
+    """Raises BusError naming the topic at the next flush, then keeps sending other events."""
+    bus = connect(nats_server.url, opened)
+    inbox = Inbox()
+    bus.subscribe("mixed", inbox)
+    bus.publish(Event(topic="mixed", payload={"when": object()}))
+    bus.publish(Event(topic="mixed", payload="fine"))
+    with pytest.raises(BusError, match="cannot send the payload of an event on 'mixed'"):
+        bus.flush()
+    bus.publish(Event(topic="mixed", payload="still fine"))
+    bus.flush()
+    wait_until(bus, lambda: len(inbox) >= 2, TIMEOUT, what="the good events")
+    assert inbox.payloads == ["fine", "still fine"]

@@ -27,7 +27,6 @@ import concurrent.futures
 import inspect
 import itertools
 import queue
-import threading
 import time
 import uuid
 import zlib
@@ -48,7 +47,7 @@ from scenario_engine.errors import BusError
 from scenario_engine.events import Event, TopicPattern
 
 from scenario_nats.config import NatsConfig
-from scenario_nats.loop import LoopThread
+from scenario_nats.loop import Handoff, LoopThread
 from scenario_nats.streams import StreamState, cover, ensure_stream
 from scenario_nats.subjects import check_topic, glob_to_subject, is_literal
 from scenario_nats.wire import decode_message, encode_body, encode_headers
@@ -58,6 +57,7 @@ __all__ = ["NatsBus"]
 Handler = Callable[[Event], None]
 #: a handler, the event for it, and the JetStream message to acknowledge once handled
 Delivery = tuple[Handler, Event, "Msg | None"]
+#: an encoded message: subject, body, headers
 Outgoing = tuple[str, bytes, dict[str, str]]
 
 _BATCHES_IN_FLIGHT = 64
@@ -101,22 +101,22 @@ class NatsBus:
         self._nc: NatsClient | None = None
         self._js: JetStreamContext | None = None
         self._stream: StreamState | None = None
-        self._outbox: asyncio.Queue[list[Outgoing] | concurrent.futures.Future[None] | None] | \
-            None = None
+        self._outbox: Handoff[list[Event] | concurrent.futures.Future[None] | None] | None = None
         self._sender: asyncio.Task[None] | None = None
-        self._slots = threading.Semaphore(_BATCHES_IN_FLIGHT)
-        self._buffer: list[Outgoing] = []
+        self._buffer: list[Event] = []
         self._inbox: queue.SimpleQueue[Delivery] = queue.SimpleQueue()
         self._ready: deque[Delivery] = deque()
         self._subscriptions: list[tuple[str, Handler]] = []
         self._durables: set[str] = set()
-        self._checked: set[str] = set()
+        self._admitted: set[str] = set()  # topics published on since connect
+        self._batch = self.config.batch
         self._msg_ids = itertools.count(1)
         self._msg_prefix = uuid.uuid4().hex[:16] + "-"
         self._tasks: set[asyncio.Task[None]] = set()
         self._connecting = False
         self._down_since: float | None = None
         self._failure: BusError | None = None
+        self._rejected: BusError | None = None  # an event that could not be sent, raised once
         self._published = 0
         self._received = 0
         self._delivered = 0
@@ -210,7 +210,8 @@ class NatsBus:
             except BaseException:
                 await nc.close()
                 raise
-        self._outbox = asyncio.Queue()
+        assert self._loop is not None
+        self._outbox = Handoff(self._loop, _BATCHES_IN_FLIGHT)
         self._sender = asyncio.ensure_future(self._send_loop())
 
     def _connect_error(self, err: BaseException | None) -> BusError:
@@ -246,6 +247,7 @@ class NatsBus:
                 self.flush()
         finally:
             self._state = "closed"
+            self._admitted.clear()
             loop = self._loop
             if loop is not None:
                 if loop.alive:
@@ -257,7 +259,7 @@ class NatsBus:
 
     async def _shutdown(self) -> None:
         if self._outbox is not None:
-            self._outbox.put_nowait(None)
+            self._outbox.put_last(None)
         if self._sender is not None:
             await asyncio.gather(self._sender, return_exceptions=True)
         if self._nc is not None:
@@ -266,23 +268,29 @@ class NatsBus:
     # ------------------------------------------------------------------ publishing
 
     def publish(self, event: Event) -> None:
-        """Encode ``event`` and buffer it; a full batch is handed to the sender at once."""
-        if self._state != "connected":
-            self._not_connected()
+        """Buffer ``event``; a full batch is handed to the sender at once.
+
+        The event is serialised when its batch is sent, moments later, on the
+        bus's thread: like every event, treat it and its payload as a value
+        that no longer changes once published.
+        """
         topic = event.topic
-        if topic not in self._checked:
-            self._check_topic(topic)
-        msg_id = f"{self._msg_prefix}{next(self._msg_ids)}" if self._js is not None else None
-        self._buffer.append((topic, encode_body(topic, event.payload),
-                             encode_headers(event, msg_id)))
-        if len(self._buffer) >= self.config.batch:
+        if topic not in self._admitted:
+            self._admit(topic)
+        buffer = self._buffer
+        buffer.append(event)
+        if len(buffer) >= self._batch:
             self._ship()
 
-    def _check_topic(self, topic: str) -> None:
+    def _admit(self, topic: str) -> None:
+        """First publish on ``topic``: check the bus is open and the topic is a subject
+        (JetStream: covered by the stream); later publishes skip all of this."""
+        if self._state != "connected":
+            self._not_connected()
         check_topic(topic)
         if self._js is not None and self._loop is not None:
             self._loop.run(self._cover(topic), timeout=self.config.timeout * 2)
-        self._checked.add(topic)
+        self._admitted.add(topic)
 
     async def _cover(self, subject: str) -> None:
         assert self._js is not None
@@ -295,11 +303,8 @@ class NatsBus:
         if not self._buffer:
             return
         batch, self._buffer = self._buffer, []
-        while not self._slots.acquire(timeout=0.25):
-            self._raise_if_failed()
-        assert self._loop is not None
         assert self._outbox is not None
-        self._loop.call(self._outbox.put_nowait, batch)
+        self._outbox.put(batch, self._raise_if_failed)
 
     def flush(self) -> None:
         """Send everything buffered and wait until the server has it (JetStream: acknowledged).
@@ -311,14 +316,12 @@ class NatsBus:
             self._not_connected()
         self._ship()
         marker: concurrent.futures.Future[None] = concurrent.futures.Future()
-        assert self._loop is not None
         assert self._outbox is not None
-        self._loop.call(self._outbox.put_nowait, marker)
+        self._outbox.put(marker, self._raise_if_failed)
         deadline = time.monotonic() + self.config.outage + self.config.timeout * 2 + 5
         while True:
             try:
                 marker.result(timeout=0.25)
-                return
             except TimeoutError:
                 self._raise_if_failed()
                 if time.monotonic() > deadline:
@@ -326,6 +329,9 @@ class NatsBus:
                         f"flushing to NATS at {self.url} did not finish",
                         hint=f"is nats-server running at {self.config.url.endpoint}?",
                     ) from None
+                continue
+            self._raise_if_failed()  # an event the sender could not send
+            return
 
     async def _send_loop(self) -> None:
         assert self._outbox is not None
@@ -356,44 +362,80 @@ class NatsBus:
                     hint="see the log for details",
                 )
                 self._log.opt(exception=err).error("NATS sender failed")
-            finally:
-                self._slots.release()
 
-    async def _send_core(self, batch: list[Outgoing]) -> None:
+    def _encode(self, event: Event, msg_id: str | None = None) -> Outgoing | None:
+        """The message for ``event``; None (and an error for the caller) if it cannot be sent."""
+        try:
+            return (event.topic, encode_body(event.topic, event.payload),
+                    encode_headers(event, msg_id))
+        except BusError as err:
+            # one bad payload must not take the bus down: report it once, send the rest
+            self._errors += 1
+            self._rejected = err
+            return None
+
+    async def _send_core(self, batch: list[Event]) -> None:
         nc = self._nc
         assert nc is not None
         publish = nc.publish
-        for subject, body, headers in batch:
-            while True:
-                try:
-                    await publish(subject, body, headers=headers)
-                    break
-                except nats.errors.OutboundBufferLimitError:
-                    # the reconnect buffer is full: wait for the server to come back
-                    self._check_outage()
-                    await asyncio.sleep(0.05)
-                except nats.errors.MaxPayloadError:
-                    raise self._too_large(subject, body) from None
-        self._published += len(batch)
+        encode = self._encode
+        sent = 0
+        for event in batch:
+            message = encode(event)
+            if message is None:
+                continue
+            subject, body, headers = message
+            try:
+                await publish(subject, body, "", headers)
+            except nats.errors.OutboundBufferLimitError:
+                await self._publish_when_room(subject, body, headers)
+            except nats.errors.MaxPayloadError:
+                self._errors += 1
+                self._rejected = self._too_large(subject, body)
+                continue
+            sent += 1
+        self._published += sent
 
-    async def _send_acked(self, batch: list[Outgoing]) -> None:
+    async def _publish_when_room(self, subject: str, body: bytes, headers: dict[str, str]) -> None:
+        """Publish once the reconnect buffer has room again (the server came back)."""
+        assert self._nc is not None
+        while True:
+            self._check_outage()
+            await asyncio.sleep(0.05)
+            try:
+                await self._nc.publish(subject, body, "", headers)
+                return
+            except nats.errors.OutboundBufferLimitError:
+                continue
+
+    async def _send_acked(self, batch: list[Event]) -> None:
         js = self._js
         assert js is not None
-        pending = batch
+        prefix, ids = self._msg_prefix, self._msg_ids
+        # the message id is fixed before the first attempt, so a re-send is deduplicated
+        encoded = (self._encode(event, f"{prefix}{next(ids)}") for event in batch)
+        pending = [message for message in encoded if message is not None]
         first_failure: float | None = None
         delay = _BACKOFF_FIRST
         while pending:
             futures = []
-            for subject, body, headers in pending:
+            attempted: list[Outgoing] = []
+            for message in pending:
+                subject, body, headers = message
                 try:
                     futures.append(await js.publish_async(subject, body, headers=headers))
                 except nats.errors.MaxPayloadError:
-                    raise self._too_large(subject, body) from None
+                    self._errors += 1
+                    self._rejected = self._too_large(subject, body)
+                    continue
+                attempted.append(message)
+            if not futures:
+                return
             _, late = await asyncio.wait(futures, timeout=self.config.timeout)
             for future in late:
                 future.cancel()
             failed: list[Outgoing] = []
-            for item, future in zip(pending, futures, strict=True):
+            for item, future in zip(attempted, futures, strict=True):
                 error = None if future.cancelled() else future.exception()
                 if future.cancelled() or isinstance(
                     error, nats.js.errors.NoStreamResponseError | nats.errors.TimeoutError
@@ -405,7 +447,7 @@ class NatsBus:
                         f"JetStream at {self.url} refused a publish on {item[0]!r}: {description}",
                         hint=f"check the stream {self.config.stream!r} (limits, subjects)",
                     )
-            self._published += len(pending) - len(failed)
+            self._published += len(attempted) - len(failed)
             pending = failed
             if pending:
                 self._errors += 1
@@ -587,6 +629,9 @@ class NatsBus:
     def _raise_if_failed(self) -> None:
         if self._failure is not None:
             raise self._failure
+        rejected, self._rejected = self._rejected, None
+        if rejected is not None:
+            raise rejected
         try:
             self._check_outage()
         except BusError as err:

@@ -1,0 +1,302 @@
+"""Bus adapters against the raw clients they wrap: events per second, and the ratio.
+
+For each bus, N events are published through the adapter (``bus.publish``
+for each, then ``bus.flush``) and, alternately, by a hand-written loop over
+the raw client sending the same messages: the same subjects or streams, the
+same body bytes, the same fields or headers, the same batch size.
+
+========================= ==============================================================
+row                       raw client loop
+========================= ==============================================================
+redis (pipelined XADD)    redis-py pipeline, XADD per event, execute every ``batch``
+nats core                 nats-py ``publish`` per event, then ``flush``
+nats jetstream (acked)    nats-py ``publish_async`` per event, acks awaited per ``batch``
+========================= ==============================================================
+
+The raw loops serialise the payload too (any client must), so the ratio is
+what the adapter costs on top of the client: event encoding, buffering, the
+hand-over to the client's thread. Target: >= 0.8 everywhere.
+
+Each row is a function returning a :class:`Result`; add a row by writing one
+and decorating it with ``@row``. The script starts its own redis-server and
+nats-server (``scenario_engine.testing.servers``)::
+
+    python bench/bus_throughput.py --n 20000 --repeats 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
+
+import attrs
+import nats
+import orjson
+import redis
+
+from scenario_engine.events import Event
+from scenario_engine.testing.servers import BrokerServer, NatsServer, RedisServer
+from scenario_nats.bus import NatsBus
+from scenario_redis.bus import RedisBus
+
+BATCH = 100
+TARGET = 0.8
+
+
+@attrs.frozen
+class Workload:
+    """The events to publish, and the same messages as raw client arguments."""
+
+    events: tuple[Event, ...]
+    topic: str
+
+    @classmethod
+    def make(cls, n: int) -> Workload:
+        topic = "bench.prices"
+        events = tuple(
+            Event(
+                topic=topic,
+                payload={"symbol": "ACME", "price": 100.0 + i * 0.01, "qty": i % 97,
+                         "side": "buy" if i % 2 else "sell"},
+                key="ACME",
+                id=f"e-{i}",
+                time=i * 0.001,
+                cycle=i // 100,
+            )
+            for i in range(n)
+        )
+        return cls(events=events, topic=topic)
+
+
+@attrs.frozen
+class Result:
+    """Medians of the alternating repetitions, in events per second."""
+
+    name: str
+    adapter: float
+    raw: float
+
+    @property
+    def ratio(self) -> float:
+        return self.adapter / self.raw if self.raw else 0.0
+
+
+@attrs.frozen
+class Context:
+    """What every row may use: the brokers, the workload, the repetitions."""
+
+    redis: BrokerServer
+    nats: BrokerServer
+    work: Workload
+    repeats: int
+
+
+Row = Callable[[Context], Result]
+ROWS: list[Row] = []
+
+
+def row(function: Row) -> Row:
+    """Register a row; rows run in the order they are defined."""
+    ROWS.append(function)
+    return function
+
+
+def alternate(name: str, n: int, repeats: int, adapter: Callable[[], float],
+              raw: Callable[[], float]) -> Result:
+    """Time ``adapter`` and ``raw`` in turn (one warm-up each), ``repeats`` times; medians."""
+    adapter()
+    raw()
+    adapter_rates, raw_rates = [], []
+    for index in range(repeats):
+        # alternate which goes first, so drift on a noisy machine hits both alike
+        first, second = (adapter, raw) if index % 2 == 0 else (raw, adapter)
+        seconds = {first: first(), second: second()}
+        adapter_rates.append(n / seconds[adapter])
+        raw_rates.append(n / seconds[raw])
+    return Result(name, statistics.median(adapter_rates), statistics.median(raw_rates))
+
+
+# --------------------------------------------------------------------------- redis
+
+
+@row
+def redis_xadd(ctx: Context) -> Result:
+    events = ctx.work.events
+    stream = ctx.work.topic
+    client = redis.Redis(port=ctx.redis.port)
+    bus = RedisBus(f"{ctx.redis.url}?batch={BATCH}")
+    bus.connect()
+
+    def through_adapter() -> float:
+        client.delete(stream)
+        publish = bus.publish
+        start = time.perf_counter()
+        for event in events:
+            publish(event)
+        bus.flush()
+        return time.perf_counter() - start
+
+    def raw_client() -> float:
+        client.delete(stream)
+        pipe = client.pipeline(transaction=False)
+        dumps = orjson.dumps
+        start = time.perf_counter()
+        for index, event in enumerate(events, 1):
+            pipe.xadd(stream, {
+                "payload": dumps(event.payload), "id": event.id, "time": repr(event.time),
+                "cycle": str(event.cycle), "source": event.source, "key": event.key,
+            })
+            if index % BATCH == 0:
+                pipe.execute()
+        pipe.execute()
+        return time.perf_counter() - start
+
+    try:
+        return alternate("redis (pipelined XADD)", len(events), ctx.repeats,
+                         through_adapter, raw_client)
+    finally:
+        bus.close()
+        client.close()
+
+
+# --------------------------------------------------------------------------- nats
+
+
+def _headers(event: Event) -> dict[str, str]:
+    """The headers the NATS adapter sends, as a raw client would write them."""
+    return {
+        "Scenario-Id": event.id,
+        "Scenario-Time": repr(event.time),
+        "Scenario-Cycle": str(event.cycle),
+        "Scenario-Source": event.source,
+        "Scenario-Key": event.key or "",
+    }
+
+
+@contextmanager
+def raw_nats(url: str) -> Iterator[tuple[asyncio.AbstractEventLoop, Any]]:
+    loop = asyncio.new_event_loop()
+    nc = loop.run_until_complete(nats.connect(url))
+    try:
+        yield loop, nc
+    finally:
+        loop.run_until_complete(nc.close())
+        loop.close()
+
+
+def _through(bus: NatsBus, events: tuple[Event, ...]) -> Callable[[], float]:
+    def run() -> float:
+        publish = bus.publish
+        start = time.perf_counter()
+        for event in events:
+            publish(event)
+        bus.flush()
+        return time.perf_counter() - start
+
+    return run
+
+
+@row
+def nats_core(ctx: Context) -> Result:
+    events = ctx.work.events
+    bus = NatsBus(f"{ctx.nats.url}?batch={BATCH}")
+    bus.connect()
+    with raw_nats(ctx.nats.url) as (loop, nc):
+
+        async def publish_all() -> None:
+            dumps = orjson.dumps
+            for event in events:
+                await nc.publish(event.topic, dumps(event.payload), headers=_headers(event))
+            await nc.flush()
+
+        def raw_client() -> float:
+            start = time.perf_counter()
+            loop.run_until_complete(publish_all())
+            return time.perf_counter() - start
+
+        try:
+            return alternate("nats core", len(events), ctx.repeats, _through(bus, events),
+                             raw_client)
+        finally:
+            bus.close()
+
+
+@row
+def nats_jetstream(ctx: Context) -> Result:
+    events = ctx.work.events
+    bus = NatsBus(f"{ctx.nats.url}?stream=BENCH&subjects={ctx.work.topic}&batch={BATCH}"
+                  "&storage=memory")
+    bus.connect()
+    with raw_nats(ctx.nats.url) as (loop, nc):
+        js = nc.jetstream()
+        prefix = uuid.uuid4().hex[:16] + "-"
+
+        async def publish_all() -> None:
+            dumps = orjson.dumps
+            for start in range(0, len(events), BATCH):
+                futures = []
+                for index, event in enumerate(events[start:start + BATCH], start):
+                    headers = _headers(event)
+                    headers["Nats-Msg-Id"] = f"{prefix}{index}"
+                    futures.append(await js.publish_async(
+                        event.topic, dumps(event.payload), headers=headers))
+                await asyncio.gather(*futures)
+
+        def raw_client() -> float:
+            nonlocal prefix
+            prefix = uuid.uuid4().hex[:16] + "-"  # fresh ids, or JetStream would dedupe them
+            start = time.perf_counter()
+            loop.run_until_complete(publish_all())
+            return time.perf_counter() - start
+
+        try:
+            return alternate("nats jetstream (acked)", len(events), ctx.repeats,
+                             _through(bus, events), raw_client)
+        finally:
+            bus.close()
+
+
+# --------------------------------------------------------------------------- main
+
+
+def render(results: list[Result], n: int, repeats: int) -> str:
+    lines = [
+        f"bus throughput: {n} events, batch {BATCH}, median of {repeats} alternating runs",
+        "",
+        f"{'row':<26} {'adapter ev/s':>13} {'raw ev/s':>13} {'ratio':>7}  target",
+        f"{'-' * 26} {'-' * 13} {'-' * 13} {'-' * 7}  ------",
+    ]
+    for result in results:
+        verdict = "ok" if result.ratio >= TARGET else "LOW"
+        lines.append(
+            f"{result.name:<26} {result.adapter:>13,.0f} {result.raw:>13,.0f} "
+            f"{result.ratio:>7.2f}  >= {TARGET} {verdict}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--n", type=int, default=20_000, help="events per run (20000)")
+    parser.add_argument("--repeats", type=int, default=5, help="alternating runs (5)")
+    parser.add_argument("-k", dest="only", default="", help="run only rows whose name has this")
+    args = parser.parse_args(argv)
+    with ExitStack() as stack:
+        redis_server = stack.enter_context(RedisServer())
+        nats_server = stack.enter_context(NatsServer())
+        ctx = Context(redis=redis_server, nats=nats_server, work=Workload.make(args.n),
+                      repeats=args.repeats)
+        results = [each(ctx) for each in ROWS if args.only in each.__name__]
+    print(render(results, args.n, args.repeats))
+    return 0 if all(r.ratio >= TARGET for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

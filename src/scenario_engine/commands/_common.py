@@ -13,6 +13,7 @@ map what goes wrong to an exit code, in one place:
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Mapping
@@ -127,6 +128,10 @@ def run_command(fn: F) -> F:
         except KeyboardInterrupt:
             click.echo("error: interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:  # `scenario plugins | head`: the reader left, nothing to say
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(0)
         except Exception as err:
             echo_error(err)
             ctx.exit(3)

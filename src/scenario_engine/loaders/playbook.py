@@ -24,6 +24,7 @@ from typing import Any
 from scenario_engine.errors import PlanError, PlaybookError, Problem, ScenarioError, UsageError
 from scenario_engine.loaders.select import with_vars
 from scenario_engine.plan.nodes import Plan
+from scenario_engine.registry import KNOWN_PACKS
 
 __all__ = ["load_playbook"]
 
@@ -69,6 +70,11 @@ def _execute(path: Path) -> ModuleType:
     directory = str(real.parent)
     if directory not in sys.path:
         sys.path.insert(0, directory)
+    # as under `python -m`: targets such as "playbooks.systems.risk:RiskEngine" resolve
+    # from the directory the command runs in
+    cwd = str(Path.cwd())
+    if cwd not in sys.path and "" not in sys.path:
+        sys.path.append(cwd)
     spec = importlib.util.spec_from_file_location(name, real)
     if spec is None or spec.loader is None:  # pragma: no cover - a .py file always has a spec
         raise UsageError(f"{path}: cannot be loaded as a Python module")
@@ -112,9 +118,22 @@ def _located(err: BaseException, path: Path, real: Path) -> PlaybookError:
             f" in {err.filename}:{err.lineno}"
         )
         problems = [Problem(where, f"{type(err).__name__}{inside}: {err.msg}")]
+    elif isinstance(err, ModuleNotFoundError) and _pack_of(err.name):
+        pack = _pack_of(err.name)
+        problems = [Problem(where, f"{type(err).__name__}: {err}",
+                            f"the playbook needs the {pack} plugin: pip install {pack}")]
     else:
         problems = [Problem(where, f"{type(err).__name__}: {err}")]
     return PlaybookError(problems)
+
+
+def _pack_of(module: str | None) -> str | None:
+    """The distribution of one of the project's own packs, from its import name."""
+    top = (module or "").partition(".")[0]
+    for namespace, distribution in KNOWN_PACKS.items():
+        if top == distribution.replace("-", "_") or top == f"scenario_{namespace}":
+            return distribution
+    return None
 
 
 def _candidates(module: ModuleType) -> Iterator[tuple[str, Any]]:

@@ -8,9 +8,9 @@ event is recorded, then shown to the monitors, then to the systems.
 from __future__ import annotations
 
 import hashlib
-from functools import partial
 import time
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -407,23 +407,7 @@ class Run:
     def _schedule_tick(
         self, gen: GeneratorState, phase: str, start: float, k: int, count: int, first_cycle: int
     ) -> None:
-        scheduler = self.scheduler
-        period = self.period
-        every = gen.every
-        last = max(count - 1, 1)
-
-        def fire(k: int = k) -> None:
-            offset = k * every
-            cycle = first_cycle + int(offset / period + 1e-9)
-            self.cycle = cycle
-            event = gen.tick(
-                phase, cycle, k, k / last if count > 1 else 1.0, scheduler.now, self.new_id()
-            )
-            if k + 1 < count:
-                scheduler.call_at(start + (k + 1) * every, lambda: fire(k + 1))
-            self.send(event)
-
-        scheduler.call_at(start + k * every, fire)
+        _Ticker(self, gen, phase, start, count, first_cycle).schedule(k)
 
     def _generate(self, step: GenerateStep, index: int) -> StepResult:
         start = self.scheduler.now
@@ -636,6 +620,42 @@ class Run:
         if self.options.clock:
             parts += ["--clock", self.options.clock]
         return " ".join(_quote(p) for p in parts)
+
+
+class _Ticker:
+    """One generator's ticks through one phase: each tick schedules the next."""
+
+    __slots__ = ("_fire", "count", "every", "first_cycle", "gen", "k", "last", "period", "phase",
+                 "run", "start")
+
+    def __init__(self, run: Run, gen: GeneratorState, phase: str, start: float, count: int,
+                 first_cycle: int) -> None:
+        self.run = run
+        self.gen = gen
+        self.phase = phase
+        self.start = start
+        self.count = count
+        self.first_cycle = first_cycle
+        self.every = gen.every
+        self.period = run.period
+        self.last = max(count - 1, 1)
+        self.k = 0
+        self._fire = self.fire
+
+    def schedule(self, k: int) -> None:
+        self.k = k
+        self.run.scheduler.call_at(self.start + k * self.every, self._fire)
+
+    def fire(self) -> None:
+        k = self.k
+        run = self.run
+        cycle = self.first_cycle + int(k * self.every / self.period + 1e-9)
+        run.cycle = cycle
+        progress = k / self.last if self.count > 1 else 1.0
+        event = self.gen.tick(self.phase, cycle, k, progress, run.scheduler.now, run.new_id())
+        if k + 1 < self.count:
+            self.schedule(k + 1)
+        run.send(event)
 
 
 def _quote(part: str) -> str:

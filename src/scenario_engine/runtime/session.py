@@ -8,9 +8,11 @@ from typing import Any
 
 import attrs
 
+from scenario_engine.errors import PlanError
 from scenario_engine.events import Event
 from scenario_engine.plan.nodes import Plan
 from scenario_engine.plan.validate import check_plan
+from scenario_engine.registry import check_components
 from scenario_engine.report.model import RunResult
 from scenario_engine.runtime.interpreter import Run
 from scenario_engine.runtime.options import RunOptions
@@ -28,6 +30,9 @@ def play_all(
     results = []
     for source, plan in items:
         check_plan(plan)
+        problems = check_components(plan, options.registry)
+        if problems:  # every unknown or misconfigured component at once, before anything runs
+            raise PlanError([attrs.evolve(p, where=f"{source}: {p.where}") for p in problems])
         result = Run(plan, attrs.evolve(options, source=source)).execute()
         results.append(result)
         if on_result is not None:

@@ -125,3 +125,40 @@ def test_a_run_timeout_stops_the_run_as_a_failure(tmp_path: Path) -> None:
     assert result.status == "error"
     assert "the run reached its timeout of 30s" in result.error
     assert result.topics["tick"] == 31
+
+
+class Brittle:
+    """A profile with a bug: fails on its third cycle."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def next_value(self, previous, tick, rng):
+        self.calls += 1
+        if self.calls == 3:
+            raise ZeroDivisionError("division by zero")
+        return previous
+
+
+def test_a_component_that_raises_mid_run_is_a_step_error_and_the_log_survives(
+    tmp_path: Path,
+) -> None:
+    from importlib import metadata
+
+    from scenario_engine.registry import Registry
+    from scenario_engine.spi import GROUPS
+
+    installed = [ep for group in GROUPS.values() for ep in metadata.entry_points(group=group)]
+    brittle = metadata.EntryPoint(name="brittle", value=f"{__name__}:Brittle",
+                                  group="scenario_engine.profiles")
+    registry = Registry(entry_points=[*installed, brittle])
+    scenario = (Scenario("brittle", seed=1).generator("counter", topic="tick", every="1s")
+                .phase("p", cycles=5, profile="brittle").phase("q", cycles=5))
+    result = run_plan(scenario.build(), RunOptions(report_dir=tmp_path, registry=registry))
+    step = result.steps[0]
+    assert step.status == "error"
+    assert step.message == "ZeroDivisionError in step phase 'p': division by zero"
+    assert "next_value" in step.detail
+    assert [s.status for s in result.steps] == ["error", "skipped"]
+    assert len(read_events(result.events_path)) == 2
+    assert result.exit_code == 1

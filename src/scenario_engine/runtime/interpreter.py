@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 from loguru import logger
 
-from scenario_engine.errors import InfrastructureError, PlanError, Problem
+from scenario_engine.errors import InfrastructureError, PlanError, Problem, ScenarioError
 from scenario_engine.events import NO_HEADERS, Event
 from scenario_engine.plan.nodes import (
     CheckStep,
@@ -326,7 +326,18 @@ class Run:
                     )
                 started = self.scheduler.now
                 logger.bind(step=index).debug("step {} starts at {:.3f}s", _label(step), started)
-                result = handler(step, index)
+                try:
+                    result = handler(step, index)
+                except (ScenarioError, _StopRun):
+                    raise
+                except Exception as err:  # a component's bug: this step's error, and the end
+                    message = f"{type(err).__name__} in step {_kind(step)} {_label(step)!r}: {err}"
+                    self.errors.append(message)
+                    self.scheduler.stopped = True
+                    result = self._step_result(
+                        step, index, started, status="error", message=message,
+                        detail=traceback_excerpt(err),
+                    )
                 self.steps.append(result)
                 self.recorder.flush()
                 if self.scheduler.now >= self._deadline():

@@ -40,11 +40,11 @@ import attrs
 import nats
 import orjson
 import redis
+from scenario_nats.bus import NatsBus
+from scenario_redis.bus import RedisBus
 
 from scenario_engine.events import Event
 from scenario_engine.testing.servers import BrokerServer, NatsServer, RedisServer
-from scenario_nats.bus import NatsBus
-from scenario_redis.bus import RedisBus
 
 BATCH = 100
 TARGET = 0.8

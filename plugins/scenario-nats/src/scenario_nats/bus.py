@@ -227,7 +227,8 @@ class NatsBus:
         )
 
     async def _on_disconnected(self) -> None:
-        if self._state == "closed" or self._down_since is not None:
+        # not yet connected (a failed first connect) or closing: not an outage
+        if self._nc is None or self._state == "closed" or self._down_since is not None:
             return
         self._down_since = time.monotonic()
         self._log.warning("lost the connection to NATS; reconnecting")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from scenario_engine.registry import Registry
 from scenario_engine.testing.checks import check_generator, check_profile
 

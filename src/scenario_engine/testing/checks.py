@@ -34,8 +34,20 @@ __all__ = ["check_chaos_action", "check_generator", "check_monitor", "check_prof
 @contextmanager
 def _no_global_random() -> Iterator[None]:
     """Fail loudly if the code under check draws from the module-level ``random``."""
-    names = ("random", "uniform", "gauss", "normalvariate", "choice", "shuffle", "randint",
-             "randrange", "sample", "betavariate", "expovariate", "triangular")
+    names = (
+        "random",
+        "uniform",
+        "gauss",
+        "normalvariate",
+        "choice",
+        "shuffle",
+        "randint",
+        "randrange",
+        "sample",
+        "betavariate",
+        "expovariate",
+        "triangular",
+    )
     saved = {name: getattr(random, name) for name in names}
 
     def forbidden(*_: Any, **__: Any) -> Any:
@@ -53,6 +65,12 @@ def _no_global_random() -> Iterator[None]:
             setattr(random, name, fn)
 
 
+def _require(condition: object, message: str) -> None:
+    """A rule of the contract; unlike ``assert`` it holds under ``python -O`` too."""
+    if not condition:
+        raise AssertionError(message)
+
+
 def _ticks(start: Any, cycles: int) -> Iterator[Tick]:
     for index in range(cycles):
         progress = index / (cycles - 1) if cycles > 1 else 1.0
@@ -66,10 +84,11 @@ def _recordable(value: Any, what: str) -> None:
         raise AssertionError(f"{what} cannot be written to the event log: {err}") from err
 
 
-def _profile_path(factory: Callable[..., Any], params: Mapping[str, Any], start: Any,
-                  cycles: int, seed: int) -> list[Any]:
+def _profile_path(
+    factory: Callable[..., Any], params: Mapping[str, Any], start: Any, cycles: int, seed: int
+) -> list[Any]:
     profile = factory(**params)
-    assert isinstance(profile, Profile), f"{factory!r} made {profile!r}, not a Profile"
+    _require(isinstance(profile, Profile), f"{factory!r} made {profile!r}, not a Profile")
     rng = random.Random(seed)
     values = []
     value = start
@@ -94,7 +113,7 @@ def check_profile(
     seeds = list(seeds)
     first = _profile_path(factory, params, start, cycles, seeds[0])
     again = _profile_path(factory, params, start, cycles, seeds[0])
-    assert first == again, "the same seed gave two different paths"
+    _require(first == again, "the same seed gave two different paths")
     for value in first:
         _recordable(value, "a profile value")
     for seed in seeds[1:]:
@@ -113,18 +132,18 @@ def check_generator(
 
     def payloads() -> list[Any]:
         generator = factory(**dict(params or {}))
-        assert isinstance(generator, Generator), f"{factory!r} made {generator!r}"
+        _require(isinstance(generator, Generator), f"{factory!r} made {generator!r}")
         rng = random.Random(seed)
         with _no_global_random():
             start = generator.initial_value()
             out = [generator.payload(tick, rng) for tick in _ticks(start, cycles)]
             summary = getattr(generator, "summary", None)
             if summary is not None:
-                assert isinstance(summary(), Mapping), "summary() must return a mapping"
+                _require(isinstance(summary(), Mapping), "summary() must return a mapping")
         return out
 
     first = payloads()
-    assert first == payloads(), "the same seed gave different payloads"
+    _require(first == payloads(), "the same seed gave different payloads")
     for payload in first:
         _recordable(payload, "a payload")
     return first
@@ -163,13 +182,15 @@ def check_chaos_action(
 ) -> list[list[tuple[float, Event]]]:
     """Apply an action to ``events`` (default: 20 small ones); returns each one's emissions."""
     if events is None:
-        events = [Event("check", {"index": i, "nested": {"value": i}}, id=f"e{i}", time=float(i))
-                  for i in range(20)]
+        events = [
+            Event("check", {"index": i, "nested": {"value": i}}, id=f"e{i}", time=float(i))
+            for i in range(20)
+        ]
 
     def outcomes() -> list[list[tuple[float, Event]]]:
         action = factory(**dict(params or {}))
-        assert isinstance(action, ChaosAction), f"{factory!r} made {action!r}"
-        assert isinstance(action.effect, str) and action.effect, "effect must name what it does"
+        _require(isinstance(action, ChaosAction), f"{factory!r} made {action!r}")
+        _require(isinstance(action.effect, str) and action.effect, "effect must name what it does")
         ctx = _Context(seed)
         results = []
         with _no_global_random():
@@ -177,14 +198,18 @@ def check_chaos_action(
                 before = copy.deepcopy(event.payload)
                 ctx.now = event.time
                 emissions = list(action.apply(copy.copy(event), ctx))
-                assert event.payload == before, "apply() changed the event it was given"
+                _require(event.payload == before, "apply() changed the event it was given")
                 for emission in emissions:
-                    assert isinstance(emission, tuple) and len(emission) == 2, (
-                        f"an emission is a (delay, event) pair, got {emission!r}")
+                    _require(
+                        isinstance(emission, tuple) and len(emission) == 2,
+                        f"an emission is a (delay, event) pair, got {emission!r}",
+                    )
                     delay, out = emission
-                    assert isinstance(delay, int | float) and delay >= 0, (
-                        f"a delay is a number of seconds >= 0, got {delay!r}")
-                    assert isinstance(out, Event), f"an emission carries an Event, got {out!r}"
+                    _require(
+                        isinstance(delay, int | float) and delay >= 0,
+                        f"a delay is a number of seconds >= 0, got {delay!r}",
+                    )
+                    _require(isinstance(out, Event), f"an emission carries an Event, got {out!r}")
                     _recordable(out.payload, "an emitted payload")
                 results.append(emissions)
             finish = getattr(action, "finish", None)
@@ -194,9 +219,11 @@ def check_chaos_action(
 
     first = outcomes()
     again = outcomes()
-    assert [[(d, e.topic, e.payload) for d, e in em] for em in first] == [
-        [(d, e.topic, e.payload) for d, e in em] for em in again
-    ], "the same seed gave different emissions"
+    _require(
+        [[(d, e.topic, e.payload) for d, e in em] for em in first]
+        == [[(d, e.topic, e.payload) for d, e in em] for em in again],
+        "the same seed gave different emissions",
+    )
     return first
 
 
@@ -208,24 +235,25 @@ def check_monitor(
 ) -> Verdict:
     """Feed ``events`` (numbered if they are not) and return the final verdict."""
     monitor = factory(**dict(params or {}))
-    assert isinstance(monitor, Monitor), f"{factory!r} made {monitor!r}, not a Monitor"
+    _require(isinstance(monitor, Monitor), f"{factory!r} made {monitor!r}, not a Monitor")
     topics = monitor.topics
-    assert isinstance(topics, tuple) and topics, "topics must be a non-empty tuple of globs"
-    assert all(isinstance(t, str) and t for t in topics), "every topic pattern is a string"
+    _require(isinstance(topics, tuple) and topics, "topics must be a non-empty tuple of globs")
+    _require(all(isinstance(t, str) and t for t in topics), "every topic pattern is a string")
     early: Verdict | None = None
-    for seq, event in enumerate(events, start=1):
+    for seq, given in enumerate(events, start=1):
+        event = given
         if not event.seq:
-            event = copy.copy(event)
+            event = copy.copy(given)
             event.seq = seq
         verdict = monitor.observe(event)
         if verdict is not None:
-            assert isinstance(verdict, Verdict), f"observe() returned {verdict!r}"
+            _require(isinstance(verdict, Verdict), f"observe() returned {verdict!r}")
             if not verdict.passed and early is None:
                 early = verdict
-    final = monitor.finish(events[-1].time if events else 0.0)
-    assert isinstance(final, Verdict), f"finish() returned {final!r}"
-    assert isinstance(final.expected, str) and final.expected, "a verdict says what was expected"
-    assert isinstance(final.actual, str) and final.actual, "a verdict says what was seen"
+    final: Verdict = monitor.finish(events[-1].time if events else 0.0)
+    _require(isinstance(final, Verdict), f"finish() returned {final!r}")
+    _require(isinstance(final.expected, str) and final.expected, "a verdict says what was expected")
+    _require(isinstance(final.actual, str) and final.actual, "a verdict says what was seen")
     if early is not None:
-        assert not final.passed, "failed early but passed at the end"
+        _require(not final.passed, "failed early but passed at the end")
     return final

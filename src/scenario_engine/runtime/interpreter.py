@@ -559,8 +559,10 @@ class Run:
         if self.clock == "virtual":
             self.scheduler.drain(limit=None if deadline == float("inf") else deadline)
         else:
+            # settle is real time: late replies come at the speed of the services, not ours
+            speed = getattr(self.scheduler, "speed", 1.0)
             last = self.scheduler.next_time()
-            settle_until = max(self.scheduler.now, last or 0.0) + self.options.settle
+            settle_until = max(self.scheduler.now, last or 0.0) + self.options.settle * speed
             self._advance(min(settle_until, deadline))
             self.scheduler.drain(limit=deadline)
         self.bus.flush()

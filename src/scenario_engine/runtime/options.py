@@ -15,7 +15,7 @@ __all__ = ["RunOptions"]
 class RunOptions:
     """Overrides and output settings for one run.
 
-    ``report_dir`` None writes no files; ``settle`` is how long (clock
+    ``report_dir`` None writes no files; ``settle`` is how long (real
     seconds) a wall-clock run keeps listening after its last step for late
     replies; ``source`` (the playbook path) lets the report print the
     command that replays the run.

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import nats
@@ -28,9 +27,7 @@ from scenario_engine.spi import Bus
 from scenario_engine.testing.bus_conformance import Inbox, wait_until
 from scenario_engine.testing.servers import BrokerServer, free_port
 
-#: the ``HostProcess`` made by the ``start_host`` fixture (see conftest.py)
-HostProcess = Any
-HERE = Path(__file__).parent
+from .conftest import HERE, HostProcess
 
 pytestmark = pytest.mark.integration
 

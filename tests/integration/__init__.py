@@ -1,0 +1,1 @@
+"""Tests against real brokers (Redis, NATS) and whole processes."""

@@ -70,6 +70,9 @@ def _terminate(signum: int, frame: Any) -> None:
     help="Validate and print the first events and the chaos that would fire; deliver nothing.",
 )
 @click.option("--fail-fast", is_flag=True, help="Stop at the first failure.")
+@click.option("--no-system", "no_system", is_flag=True,
+              help="Do not start the playbook's in-process systems: they run elsewhere "
+                   "(`scenario host ... --bus URL`).")
 @run_command
 def play(
     paths: tuple[str, ...],
@@ -84,6 +87,7 @@ def play(
     settle: float,
     dry_run: bool,
     fail_fast: bool,
+    no_system: bool,
 ) -> None:
     """Run every scenario in PATHS (.py playbooks, .toml/.json plans).
 
@@ -107,6 +111,7 @@ def play(
         variables=dict(variables),
         fail_fast=fail_fast,
         settle=settle,
+        systems=not no_system,
     )
     if dry_run:
         for _, plan in items:

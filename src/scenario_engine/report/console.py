@@ -65,6 +65,9 @@ def render_summary(result: RunResult, *, color: bool = False, verbose: bool = Fa
         and not any(s.status in ("failed", "error") for s in result.steps)
     ):
         lines.append(f"  error: {result.error}")
+    reconnects = result.bus_stats.get("reconnects", 0)
+    if reconnects:
+        lines.append(f"  bus: the connection was lost and re-established {reconnects} time(s)")
     if result.report_dir:
         lines.append(f"  report: {result.report_dir}")
     return "\n".join(lines)

@@ -251,6 +251,8 @@ class Run:
         return result
 
     def _start_systems(self) -> None:
+        if not self.options.systems:
+            return
         for i, node in enumerate(self.plan.systems):
             label = node.target.target
             try:
@@ -632,6 +634,8 @@ class Run:
             parts += ["--bus", _redact(self.options.bus)]
         if self.options.clock:
             parts += ["--clock", self.options.clock]
+        if not self.options.systems:
+            parts.append("--no-system")
         return " ".join(_quote(p) for p in parts)
 
 

@@ -28,6 +28,8 @@ class RunOptions:
     seed: int | None = None
     variables: Mapping[str, Any] = attrs.field(factory=dict)
     fail_fast: bool = False
+    #: False when the systems under test run elsewhere (``scenario host``)
+    systems: bool = True
     settle: float = 0.5
     source: Path | None = None
     registry: Any = attrs.field(default=None, eq=False)

@@ -10,22 +10,18 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Mapping
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 import attrs
 from loguru import logger
 
+from scenario_engine.buses.url import redact
 from scenario_engine.errors import InfrastructureError, PlanError, Problem, ScenarioError
-from scenario_engine.events import NO_HEADERS, Event
+from scenario_engine.events import Event
 from scenario_engine.plan.nodes import (
     CheckStep,
-    DoStep,
-    GenerateStep,
-    PhaseStep,
     Plan,
-    PublishStep,
     Step,
     WaitForStep,
 )
@@ -33,15 +29,15 @@ from scenario_engine.plan.values import FrozenMap, thaw
 from scenario_engine.registry import Registry, default_registry
 from scenario_engine.report.model import AssertionResult, RunResult, StepResult
 from scenario_engine.runtime.chaos_pipeline import ChaosPipeline
-from scenario_engine.runtime.generation import GeneratorState, ticks_in
+from scenario_engine.runtime.generation import GeneratorState
 from scenario_engine.runtime.monitoring import MonitorSet, Watcher
 from scenario_engine.runtime.options import RunOptions
 from scenario_engine.runtime.recorder import Recorder
 from scenario_engine.runtime.rng import RngFactory
 from scenario_engine.runtime.scheduler import Scheduler, VirtualScheduler, WallScheduler
-from scenario_engine.runtime.system_bus import EngineBus, StepContext, traceback_excerpt
+from scenario_engine.runtime.steps import STEP_HANDLERS, step_kind, step_label
+from scenario_engine.runtime.system_bus import EngineBus, traceback_excerpt
 from scenario_engine.spi import compile_where
-from scenario_engine.templates import compile_template, iso_timestamp
 
 __all__ = ["Run", "open_bus", "report_directory"]
 
@@ -144,8 +140,8 @@ class Run:
             new_id=self.new_id,
         )
         self.send = self.pipeline.send
-        self._templates: dict[int, Callable[[Mapping[str, Any]], Any]] = {}
-        self._watchers = self._plan_watchers(plan)
+        self.templates: dict[int, Callable[[Mapping[str, Any]], Any]] = {}
+        self.watchers = self._plan_watchers(plan)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -221,7 +217,7 @@ class Run:
         return out
 
     def _arm_watchers(self, step_index: int) -> None:
-        for arm_at, watcher in self._watchers.values():
+        for arm_at, watcher in self.watchers.values():
             if arm_at == step_index:
                 self.monitors.watch(watcher)
 
@@ -302,21 +298,13 @@ class Run:
         return self.plan.timeout if self.plan.timeout is not None else float("inf")
 
     def _run_steps(self) -> None:
-        dispatch: dict[type, Callable[[Any, int], StepResult]] = {
-            PhaseStep: self._phase,
-            PublishStep: self._publish,
-            WaitForStep: self._wait_for,
-            DoStep: self._do,
-            CheckStep: self._check,
-            GenerateStep: self._generate,
-        }
         try:
             for index, step in enumerate(self.plan.steps):
                 if self.scheduler.stopped:
                     self._skip(index)
                     continue
                 self._arm_watchers(index)
-                handler = dispatch.get(type(step))
+                handler = STEP_HANDLERS.get(type(step))
                 if handler is None:
                     raise PlanError(
                         [
@@ -327,17 +315,26 @@ class Run:
                         ]
                     )
                 started = self.scheduler.now
-                logger.bind(step=index).debug("step {} starts at {:.3f}s", _label(step), started)
+                logger.bind(step=index).debug(
+                    "step {} starts at {:.3f}s", step_label(step), started
+                )
                 try:
-                    result = handler(step, index)
+                    result = handler(self, step, index)
                 except (ScenarioError, _StopRun):
                     raise
                 except Exception as err:  # a component's bug: this step's error, and the end
-                    message = f"{type(err).__name__} in step {_kind(step)} {_label(step)!r}: {err}"
+                    message = (
+                        f"{type(err).__name__} in step {step_kind(step)} "
+                        f"{step_label(step)!r}: {err}"
+                    )
                     self.errors.append(message)
                     self.scheduler.stopped = True
-                    result = self._step_result(
-                        step, index, started, status="error", message=message,
+                    result = self.step_result(
+                        step,
+                        index,
+                        started,
+                        status="error",
+                        message=message,
                         detail=traceback_excerpt(err),
                     )
                 self.steps.append(result)
@@ -354,8 +351,8 @@ class Run:
         self.steps.append(
             StepResult(
                 index=index,
-                kind=_kind(step),
-                name=_label(step),
+                kind=step_kind(step),
+                name=step_label(step),
                 status="skipped",
                 started=self.scheduler.now,
                 ended=self.scheduler.now,
@@ -368,14 +365,14 @@ class Run:
             self.errors.append(message)
         self.scheduler.stopped = True
 
-    def _advance(self, end: float, stop: Callable[[], bool] | None = None) -> bool:
+    def advance(self, end: float, stop: Callable[[], bool] | None = None) -> bool:
         deadline = self._deadline()
         reached = self.scheduler.run_until(min(end, deadline), stop)
         if not reached and end > deadline and self.scheduler.now >= deadline:
             self._timed_out()
         return reached
 
-    def _step_result(
+    def step_result(
         self,
         step: Step,
         index: int,
@@ -389,166 +386,14 @@ class Run:
             message = message or self.errors[-1]
         return StepResult(
             index=index,
-            kind=_kind(step),
-            name=_label(step),
+            kind=step_kind(step),
+            name=step_label(step),
             status=status,
             started=started,
             ended=self.scheduler.now,
             message=message,
             detail=detail,
         )
-
-    # ------------------------------------------------------------------ steps
-
-    def _phase(self, step: PhaseStep, index: int) -> StepResult:
-        scheduler = self.scheduler
-        start = scheduler.now
-        period = self.period
-        span = step.cycles * period if step.cycles is not None else float(step.duration or 0)
-        first_cycle = self.cycle
-        self.phase = step.name
-        for gen in self.generators:
-            gen.enter_phase(step, index, self.registry, self.rngs)
-            count = ticks_in(span, gen.every)
-            if count:
-                self._schedule_tick(gen, step.name, start, 0, count, first_cycle)
-        self._advance(start + span)
-        self.cycle = first_cycle + ticks_in(span, period)
-        self.phase = None
-        return self._step_result(step, index, start)
-
-    def _schedule_tick(
-        self, gen: GeneratorState, phase: str, start: float, k: int, count: int, first_cycle: int
-    ) -> None:
-        _Ticker(self, gen, phase, start, count, first_cycle).schedule(k)
-
-    def _generate(self, step: GenerateStep, index: int) -> StepResult:
-        start = self.scheduler.now
-        for _ in range(step.count):
-            for gen in self.generators:
-                self.send(
-                    gen.tick(
-                        self.phase or "generate",
-                        self.cycle,
-                        0,
-                        1.0,
-                        self.scheduler.now,
-                        self.new_id(),
-                    )
-                )
-        return self._step_result(step, index, start)
-
-    def _template(self, step: PublishStep) -> Callable[[Mapping[str, Any]], Any]:
-        key = id(step)
-        compiled = self._templates.get(key)
-        if compiled is None:
-            compiled = compile_template(step.payload)
-            self._templates[key] = compiled
-        return compiled
-
-    def _publish(self, step: PublishStep, index: int) -> StepResult:
-        scheduler = self.scheduler
-        start = scheduler.now
-        render = self._template(step)
-        headers = dict(step.headers) if step.headers else NO_HEADERS
-        problems: list[str] = []
-
-        def fire(i: int) -> None:
-            context = {
-                **self.variables,
-                "index": i,
-                "cycle": self.cycle,
-                "time": scheduler.now,
-                "timestamp": iso_timestamp(scheduler.epoch + scheduler.now),
-                "seed": self.plan.seed,
-            }
-            try:
-                payload = render(context)
-            except KeyError as err:
-                problems.append(str(err.args[0]) if err.args else str(err))
-                scheduler.stopped = True
-                return
-            self.send(
-                Event(
-                    step.topic,
-                    payload,
-                    step.key,
-                    headers,
-                    self.new_id(),
-                    scheduler.now,
-                    0,
-                    self.cycle,
-                    "engine",
-                )
-            )
-
-        for i in range(step.repeat):
-            scheduler.call_at(start + step.delay + i * step.interval, partial(fire, i))
-        self._advance(start + step.delay + (step.repeat - 1) * step.interval)
-        if problems:
-            raise PlanError(
-                [
-                    Problem(
-                        f"steps[{index}].payload",
-                        problems[0],
-                        "define it with .vars(...) or --var name=value",
-                    )
-                ]
-            )
-        return self._step_result(step, index, start)
-
-    def _wait_for(self, step: WaitForStep, index: int) -> StepResult:
-        start = self.scheduler.now
-        _, watcher = self._watchers[index]
-        try:
-            if watcher.hit is None:
-                self._advance(start + step.timeout, lambda: watcher.hit is not None)
-        finally:
-            self.monitors.unwatch(watcher)
-        if watcher.hit is not None:
-            return self._step_result(
-                step, index, start, message=f"got #{watcher.hit.seq} at {watcher.hit.time:.3f}s"
-            )
-        if watcher.others:
-            seen = ", ".join(
-                f"{topic} x{n}"
-                for topic, n in sorted(
-                    watcher.others.items(), key=lambda item: (-item[1], item[0])
-                )[:5]
-            )
-            instead = f"saw instead: {seen}"
-        else:
-            instead = "nothing was delivered meanwhile"
-        message = f"wait_for({step.topic!r}) timed out after {step.timeout:g}s; {instead}"
-        self.errors.append(message)
-        return self._step_result(step, index, start, status="failed", message=message)
-
-    def _do(self, step: DoStep, index: int) -> StepResult:
-        start = self.scheduler.now
-        try:
-            fn = step.fn.resolve()
-            fn(StepContext(self, step.name))
-        except Exception as err:
-            message = f"do({step.name}) raised {type(err).__name__}: {err}"
-            self.errors.append(message)
-            return self._step_result(
-                step, index, start, status="error", message=message, detail=traceback_excerpt(err)
-            )
-        return self._step_result(step, index, start)
-
-    def _check(self, step: CheckStep, index: int) -> StepResult:
-        start = self.scheduler.now
-        results = self.monitors.finish(step.name)
-        failed = [r for r in results if not r.passed]
-        for result in failed:
-            if result not in self.failures:
-                self.failures.append(result)
-        if failed:
-            message = f"{len(failed)} of {len(results)} assertion(s) failed: " + "; ".join(
-                r.label for r in failed
-            )
-            return self._step_result(step, index, start, status="failed", message=message)
-        return self._step_result(step, index, start)
 
     # ------------------------------------------------------------------ the end
 
@@ -565,7 +410,7 @@ class Run:
             speed = getattr(self.scheduler, "speed", 1.0)
             last = self.scheduler.next_time()
             settle_until = max(self.scheduler.now, last or 0.0) + self.options.settle * speed
-            self._advance(min(settle_until, deadline))
+            self.advance(min(settle_until, deadline))
             self.scheduler.drain(limit=deadline)
         self.bus.flush()
 
@@ -592,7 +437,7 @@ class Run:
             name=self.plan.name,
             seed=self.plan.seed,
             status=status,
-            bus=_redact(self.bus_url),
+            bus=redact(self.bus_url),
             clock=self.clock,
             steps=tuple(self.steps),
             assertions=all_assertions,
@@ -631,7 +476,7 @@ class Run:
         for name, value in self.options.variables.items():
             parts += ["--var", f"{name}={value}"]
         if self.options.bus:
-            parts += ["--bus", _redact(self.options.bus)]
+            parts += ["--bus", redact(self.options.bus)]
         if self.options.clock:
             parts += ["--clock", self.options.clock]
         if not self.options.systems:
@@ -639,74 +484,7 @@ class Run:
         return " ".join(_quote(p) for p in parts)
 
 
-class _Ticker:
-    """One generator's ticks through one phase: each tick schedules the next."""
-
-    __slots__ = ("_fire", "count", "every", "first_cycle", "gen", "k", "last", "period", "phase",
-                 "run", "start")
-
-    def __init__(self, run: Run, gen: GeneratorState, phase: str, start: float, count: int,
-                 first_cycle: int) -> None:
-        self.run = run
-        self.gen = gen
-        self.phase = phase
-        self.start = start
-        self.count = count
-        self.first_cycle = first_cycle
-        self.every = gen.every
-        self.period = run.period
-        self.last = max(count - 1, 1)
-        self.k = 0
-        self._fire = self.fire
-
-    def schedule(self, k: int) -> None:
-        self.k = k
-        self.run.scheduler.call_at(self.start + k * self.every, self._fire)
-
-    def fire(self) -> None:
-        k = self.k
-        run = self.run
-        cycle = self.first_cycle + int(k * self.every / self.period + 1e-9)
-        run.cycle = cycle
-        progress = k / self.last if self.count > 1 else 1.0
-        event = self.gen.tick(self.phase, cycle, k, progress, run.scheduler.now, run.new_id())
-        if k + 1 < self.count:
-            self.schedule(k + 1)
-        run.send(event)
-
-
 def _quote(part: str) -> str:
     import shlex
 
     return shlex.quote(part)
-
-
-def _redact(url: str) -> str:
-    try:
-        from scenario_engine.buses.url import redact
-    except ImportError:  # pragma: no cover - the module ships with the core
-        return url
-    return redact(url)
-
-
-def _kind(step: Step) -> str:
-    return {
-        PhaseStep: "phase",
-        PublishStep: "publish",
-        WaitForStep: "wait_for",
-        DoStep: "do",
-        CheckStep: "check",
-        GenerateStep: "generate",
-    }.get(type(step), type(step).__name__)
-
-
-def _label(step: Step) -> str:
-    if isinstance(step, PhaseStep):
-        return step.name
-    if isinstance(step, PublishStep | WaitForStep):
-        return step.topic
-    if isinstance(step, DoStep | CheckStep):
-        return step.name
-    if isinstance(step, GenerateStep):
-        return f"generate x{step.count}"
-    return type(step).__name__

@@ -1,0 +1,273 @@
+"""How each kind of step runs: one function per plan node type, in one dispatch table.
+
+A handler gets the run and its step, advances the run's clock as far as the
+step needs, and returns the step's result; anything it raises that is not a
+:class:`~scenario_engine.errors.ScenarioError` becomes that step's error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from scenario_engine.errors import PlanError, Problem
+from scenario_engine.events import NO_HEADERS, Event
+from scenario_engine.plan.nodes import (
+    CheckStep,
+    DoStep,
+    GenerateStep,
+    PhaseStep,
+    PublishStep,
+    Step,
+    WaitForStep,
+)
+from scenario_engine.report.model import StepResult
+from scenario_engine.runtime.generation import GeneratorState, ticks_in
+from scenario_engine.runtime.system_bus import StepContext, traceback_excerpt
+from scenario_engine.templates import compile_template, iso_timestamp
+
+if TYPE_CHECKING:
+    from scenario_engine.runtime.interpreter import Run
+
+__all__ = ["STEP_HANDLERS", "StepHandler", "step_kind", "step_label"]
+
+StepHandler = Callable[[Any, Any, int], StepResult]
+
+
+def run_phase(run: Run, step: PhaseStep, index: int) -> StepResult:
+    scheduler = run.scheduler
+    start = scheduler.now
+    period = run.period
+    span = step.cycles * period if step.cycles is not None else float(step.duration or 0)
+    first_cycle = run.cycle
+    run.phase = step.name
+    for gen in run.generators:
+        gen.enter_phase(step, index, run.registry, run.rngs)
+        count = ticks_in(span, gen.every)
+        if count:
+            _schedule_tick(run, gen, step.name, start, 0, count, first_cycle)
+    run.advance(start + span)
+    run.cycle = first_cycle + ticks_in(span, period)
+    run.phase = None
+    return run.step_result(step, index, start)
+
+
+def _schedule_tick(
+    run: Run, gen: GeneratorState, phase: str, start: float, k: int, count: int, first_cycle: int
+) -> None:
+    _Ticker(run, gen, phase, start, count, first_cycle).schedule(k)
+
+
+def run_generate(run: Run, step: GenerateStep, index: int) -> StepResult:
+    start = run.scheduler.now
+    for _ in range(step.count):
+        for gen in run.generators:
+            run.send(
+                gen.tick(
+                    run.phase or "generate",
+                    run.cycle,
+                    0,
+                    1.0,
+                    run.scheduler.now,
+                    run.new_id(),
+                )
+            )
+    return run.step_result(step, index, start)
+
+
+def _template(run: Run, step: PublishStep) -> Callable[[Mapping[str, Any]], Any]:
+    key = id(step)
+    compiled = run.templates.get(key)
+    if compiled is None:
+        compiled = compile_template(step.payload)
+        run.templates[key] = compiled
+    return compiled
+
+
+def run_publish(run: Run, step: PublishStep, index: int) -> StepResult:
+    scheduler = run.scheduler
+    start = scheduler.now
+    render = _template(run, step)
+    headers = dict(step.headers) if step.headers else NO_HEADERS
+    problems: list[str] = []
+
+    def fire(i: int) -> None:
+        context = {
+            **run.variables,
+            "index": i,
+            "cycle": run.cycle,
+            "time": scheduler.now,
+            "timestamp": iso_timestamp(scheduler.epoch + scheduler.now),
+            "seed": run.plan.seed,
+        }
+        try:
+            payload = render(context)
+        except KeyError as err:
+            problems.append(str(err.args[0]) if err.args else str(err))
+            scheduler.stopped = True
+            return
+        run.send(
+            Event(
+                step.topic,
+                payload,
+                step.key,
+                headers,
+                run.new_id(),
+                scheduler.now,
+                0,
+                run.cycle,
+                "engine",
+            )
+        )
+
+    for i in range(step.repeat):
+        scheduler.call_at(start + step.delay + i * step.interval, partial(fire, i))
+    run.advance(start + step.delay + (step.repeat - 1) * step.interval)
+    if problems:
+        raise PlanError(
+            [
+                Problem(
+                    f"steps[{index}].payload",
+                    problems[0],
+                    "define it with .vars(...) or --var name=value",
+                )
+            ]
+        )
+    return run.step_result(step, index, start)
+
+
+def run_wait_for(run: Run, step: WaitForStep, index: int) -> StepResult:
+    start = run.scheduler.now
+    _, watcher = run.watchers[index]
+    try:
+        if watcher.hit is None:
+            run.advance(start + step.timeout, lambda: watcher.hit is not None)
+    finally:
+        run.monitors.unwatch(watcher)
+    if watcher.hit is not None:
+        return run.step_result(
+            step, index, start, message=f"got #{watcher.hit.seq} at {watcher.hit.time:.3f}s"
+        )
+    if watcher.others:
+        seen = ", ".join(
+            f"{topic} x{n}"
+            for topic, n in sorted(watcher.others.items(), key=lambda item: (-item[1], item[0]))[:5]
+        )
+        instead = f"saw instead: {seen}"
+    else:
+        instead = "nothing was delivered meanwhile"
+    message = f"wait_for({step.topic!r}) timed out after {step.timeout:g}s; {instead}"
+    run.errors.append(message)
+    return run.step_result(step, index, start, status="failed", message=message)
+
+
+def run_do(run: Run, step: DoStep, index: int) -> StepResult:
+    start = run.scheduler.now
+    try:
+        fn = step.fn.resolve()
+        fn(StepContext(run, step.name))
+    except Exception as err:
+        message = f"do({step.name}) raised {type(err).__name__}: {err}"
+        run.errors.append(message)
+        return run.step_result(
+            step, index, start, status="error", message=message, detail=traceback_excerpt(err)
+        )
+    return run.step_result(step, index, start)
+
+
+def run_check(run: Run, step: CheckStep, index: int) -> StepResult:
+    start = run.scheduler.now
+    results = run.monitors.finish(step.name)
+    failed = [r for r in results if not r.passed]
+    for result in failed:
+        if result not in run.failures:
+            run.failures.append(result)
+    if failed:
+        message = f"{len(failed)} of {len(results)} assertion(s) failed: " + "; ".join(
+            r.label for r in failed
+        )
+        return run.step_result(step, index, start, status="failed", message=message)
+    return run.step_result(step, index, start)
+
+
+class _Ticker:
+    """One generator's ticks through one phase: each tick schedules the next."""
+
+    __slots__ = (
+        "_fire",
+        "count",
+        "every",
+        "first_cycle",
+        "gen",
+        "k",
+        "last",
+        "period",
+        "phase",
+        "run",
+        "start",
+    )
+
+    def __init__(
+        self, run: Run, gen: GeneratorState, phase: str, start: float, count: int, first_cycle: int
+    ) -> None:
+        self.run = run
+        self.gen = gen
+        self.phase = phase
+        self.start = start
+        self.count = count
+        self.first_cycle = first_cycle
+        self.every = gen.every
+        self.period = run.period
+        self.last = max(count - 1, 1)
+        self.k = 0
+        self._fire = self.fire
+
+    def schedule(self, k: int) -> None:
+        self.k = k
+        self.run.scheduler.call_at(self.start + k * self.every, self._fire)
+
+    def fire(self) -> None:
+        k = self.k
+        run = self.run
+        cycle = self.first_cycle + int(k * self.every / self.period + 1e-9)
+        run.cycle = cycle
+        progress = k / self.last if self.count > 1 else 1.0
+        event = self.gen.tick(self.phase, cycle, k, progress, run.scheduler.now, run.new_id())
+        if k + 1 < self.count:
+            self.schedule(k + 1)
+        run.send(event)
+
+
+def step_kind(step: Step) -> str:
+    return {
+        PhaseStep: "phase",
+        PublishStep: "publish",
+        WaitForStep: "wait_for",
+        DoStep: "do",
+        CheckStep: "check",
+        GenerateStep: "generate",
+    }.get(type(step), type(step).__name__)
+
+
+def step_label(step: Step) -> str:
+    if isinstance(step, PhaseStep):
+        return step.name
+    if isinstance(step, PublishStep | WaitForStep):
+        return step.topic
+    if isinstance(step, DoStep | CheckStep):
+        return step.name
+    if isinstance(step, GenerateStep):
+        return f"generate x{step.count}"
+    return type(step).__name__
+
+
+#: plan node type -> the function that runs it
+STEP_HANDLERS: Mapping[type, StepHandler] = {
+    PhaseStep: run_phase,
+    PublishStep: run_publish,
+    WaitForStep: run_wait_for,
+    DoStep: run_do,
+    CheckStep: run_check,
+    GenerateStep: run_generate,
+}

@@ -75,8 +75,9 @@ class CountMonitor:
         n = self._n = self._n + 1
         self._recent.append(event)
         if n > self._high and self._failed is None:
-            self._failed = Verdict(False, self.expected, f"saw {n}", quote(self._recent),
-                                   {"count": n})
+            self._failed = Verdict(
+                False, self.expected, f"saw {n}", quote(self._recent), {"count": n}
+            )
             return self._failed
         return None
 
@@ -85,8 +86,9 @@ class CountMonitor:
             return self._failed
         n = self._n
         passed = self._low <= n <= self._high
-        return Verdict(passed, self.expected, f"saw {n}",
-                       () if passed else quote(self._recent), {"count": n})
+        return Verdict(
+            passed, self.expected, f"saw {n}", () if passed else quote(self._recent), {"count": n}
+        )
 
 
 class NeverMonitor:
@@ -102,14 +104,20 @@ class NeverMonitor:
         self.topics = (topic_param("topic", topic),)
         self._where = compile_condition(where)
         self.expected = f"no {topic!r} events" + (
-            f" where {describe_where(where)}" if where is not None else "")
+            f" where {describe_where(where)}" if where is not None else ""
+        )
         self._failed: Verdict | None = None
 
     def observe(self, event: Event) -> Verdict | None:
         if self._failed is not None or (self._where is not None and not self._where(event)):
             return None
-        self._failed = Verdict(False, self.expected, f"saw {event.topic!r} at t={event.time:.3f}s",
-                               (witness(event),), {"count": 1})
+        self._failed = Verdict(
+            False,
+            self.expected,
+            f"saw {event.topic!r} at t={event.time:.3f}s",
+            (witness(event),),
+            {"count": 1},
+        )
         return self._failed
 
     def finish(self, now: float) -> Verdict:

@@ -32,8 +32,9 @@ class CustomMonitor:
 
     __slots__ = ("_events", "_fn", "expected", "topics")
 
-    def __init__(self, fn: Callable[[list[Event]], Any], name: str | None = None,
-                 topics: Any = ("*",)) -> None:
+    def __init__(
+        self, fn: Callable[[list[Event]], Any], name: str | None = None, topics: Any = ("*",)
+    ) -> None:
         if not callable(fn):
             raise ParamError("fn", "must be callable", fn)
         if name is not None and not isinstance(name, str):
@@ -69,11 +70,19 @@ class CustomMonitor:
             return Verdict(True, self.expected, f"passed on {n} events", (), stats)
         if result is False:
             return Verdict(False, self.expected, f"returned False on {n} events", (), stats)
-        if (isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], bool)
-                and isinstance(result[1], str)):
+        if (
+            isinstance(result, tuple)
+            and len(result) == 2
+            and isinstance(result[0], bool)
+            and isinstance(result[1], str)
+        ):
             passed, message = result
             default = f"passed on {n} events" if passed else f"returned False on {n} events"
             return Verdict(passed, self.expected, message or default, (), stats)
-        return Verdict(False, self.expected,
-                       f"returned {result!r}; a check returns True, False, None "
-                       "or (passed, message)", (), stats)
+        return Verdict(
+            False,
+            self.expected,
+            f"returned {result!r}; a check returns True, False, None or (passed, message)",
+            (),
+            stats,
+        )

@@ -78,9 +78,11 @@ class SequenceMonitor:
             raise ParamError("gaps", "must be true or false", gaps)
         self._gaps = gaps
         self._classify = classifier(self._steps)
-        self.expected = " then ".join(repr(t) for t in self._steps) + (
-            f" for each {by}" if by else "") + (
-            "" if gaps else ", with no other listed topic in between")
+        self.expected = (
+            " then ".join(repr(t) for t in self._steps)
+            + (f" for each {by}" if by else "")
+            + ("" if gaps else ", with no other listed topic in between")
+        )
         self._position = 0  # without by: the next step expected
         self._progress: list[Event] = []
         self._open: dict[Any, list[Any]] = {}  # with by: key -> [next step, last event]
@@ -88,12 +90,18 @@ class SequenceMonitor:
         self._last = len(self._steps) - 1
         self._failed: Verdict | None = None
 
-    def _fail(self, event: Event, step: int, matched: tuple[int, ...], key: str,
-              before: tuple[Event, ...]) -> Verdict:
+    def _fail(
+        self, event: Event, step: int, matched: tuple[int, ...], key: str, before: tuple[Event, ...]
+    ) -> Verdict:
         again = "again " if matched[0] < step else ""
         actual = f"{event.topic!r}{key} came {again}before {self._steps[step]!r}"
-        self._failed = Verdict(False, self.expected, actual,
-                               quote((*before[-(MAX_WITNESSES - 1):], event)), self._stats())
+        self._failed = Verdict(
+            False,
+            self.expected,
+            actual,
+            quote((*before[-(MAX_WITNESSES - 1) :], event)),
+            self._stats(),
+        )
         return self._failed
 
     def observe(self, event: Event) -> Verdict | None:
@@ -142,8 +150,12 @@ class SequenceMonitor:
     def _stats(self) -> dict[str, Any]:
         if self._by is None:
             return {"steps_seen": self._position}
-        return {"started": self._started, "completed": self._completed,
-                "pending": len(self._open), "unkeyed": self._unkeyed}
+        return {
+            "started": self._started,
+            "completed": self._completed,
+            "pending": len(self._open),
+            "unkeyed": self._unkeyed,
+        }
 
     def finish(self, now: float) -> Verdict:
         if self._failed is not None:
@@ -156,15 +168,24 @@ class SequenceMonitor:
             if step == 0:
                 return Verdict(False, self.expected, f"saw no {steps[0]!r}", (), stats)
             actual = f"stopped after {steps[step - 1]!r}: no {steps[step]!r} followed"
-            return Verdict(False, self.expected, actual, quote(self._progress[-MAX_WITNESSES:]),
-                           stats)
+            return Verdict(
+                False, self.expected, actual, quote(self._progress[-MAX_WITNESSES:]), stats
+            )
         started, pending = self._started, len(self._open)
         if started == 0:
-            actual = (f"no event carried {self._by!r} ({self._unkeyed} without it)"
-                      if self._unkeyed else f"saw no {steps[0]!r}")
+            actual = (
+                f"no event carried {self._by!r} ({self._unkeyed} without it)"
+                if self._unkeyed
+                else f"saw no {steps[0]!r}"
+            )
             return Verdict(False, self.expected, actual, (), stats)
         if pending:
             actual = f"{pending} of {started} instances did not complete"
-            return Verdict(False, self.expected, actual,
-                           quote(state[1] for state in self._open.values()), stats)
+            return Verdict(
+                False,
+                self.expected,
+                actual,
+                quote(state[1] for state in self._open.values()),
+                stats,
+            )
         return Verdict(True, self.expected, f"all {started} instances completed", (), stats)

@@ -66,9 +66,13 @@ class LatencyStats:
         def rank(p: float) -> float:
             return round(ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)], 3)
 
-        out: dict[str, Any] = {"count": self.count, "p50_ms": rank(50), "p95_ms": rank(95),
-                               "max_ms": round(self.maximum, 3),
-                               "mean_ms": round(self.total / self.count, 3)}
+        out: dict[str, Any] = {
+            "count": self.count,
+            "p50_ms": rank(50),
+            "p95_ms": rank(95),
+            "max_ms": round(self.maximum, 3),
+            "mean_ms": round(self.total / self.count, 3),
+        }
         if self.count > self.capacity:
             out["approximate"] = True
         return out
@@ -123,8 +127,12 @@ class WithinMonitor:
 
     def __init__(self, first: str, then: str, ms: float, by: str | None = None) -> None:
         self._first, self._then = topic_param("first", first), topic_param("then", then)
-        if (isinstance(ms, bool) or not isinstance(ms, int | float) or not math.isfinite(ms)
-                or ms < 0):
+        if (
+            isinstance(ms, bool)
+            or not isinstance(ms, int | float)
+            or not math.isfinite(ms)
+            or ms < 0
+        ):
             raise ParamError("ms", "must be a number >= 0", ms)
         self._by = by_param(by)
         self._key = None if by is None else getter(by)
@@ -134,7 +142,8 @@ class WithinMonitor:
         self._match_first, self._match_then = TopicPattern(first), TopicPattern(then)
         self._kinds: dict[str, int] = {}  # topic -> _FIRST | _THEN bits
         self.expected = f"every {first!r} followed by {then!r} within {format_ms(ms)}ms" + (
-            f" with the same {by}" if by else "")
+            f" with the same {by}" if by else ""
+        )
         # Pending firsts in arrival order, as [event, key, answered]. Without by,
         # a `then` pops the head. With by, it answers the key's record in
         # `_pending` (later firsts of the same key wait in `_extra`), and answered
@@ -148,7 +157,8 @@ class WithinMonitor:
 
     def _kind(self, topic: str) -> int:
         kind = (_FIRST if self._match_first(topic) else 0) | (
-            _THEN if self._match_then(topic) else 0)
+            _THEN if self._match_then(topic) else 0
+        )
         self._kinds[topic] = kind
         return kind
 
@@ -186,8 +196,10 @@ class WithinMonitor:
                 latency = event.time - record[0].time
                 self._latencies.add(latency * 1000.0)
                 if latency > self._limit:
-                    actual = (f"{event.topic!r} came {format_ms(latency * 1000.0)}ms after "
-                              f"{record[0].topic!r}{self._key_text(key)}")
+                    actual = (
+                        f"{event.topic!r} came {format_ms(latency * 1000.0)}ms after "
+                        f"{record[0].topic!r}{self._key_text(key)}"
+                    )
                     return self._fail(actual, (record[0], event))
         if queue:
             while queue[0][2]:
@@ -197,8 +209,10 @@ class WithinMonitor:
             else:
                 head = queue[0]
                 if event.time - head[0].time > self._limit:
-                    actual = (f"no {self._then!r} within {format_ms(self._ms)}ms of "
-                              f"{head[0].topic!r}{self._key_text(head[1])}")
+                    actual = (
+                        f"no {self._then!r} within {format_ms(self._ms)}ms of "
+                        f"{head[0].topic!r}{self._key_text(head[1])}"
+                    )
                     return self._fail(actual, (head[0],))
         if kind & _FIRST:
             record = [event, key, False]
@@ -241,11 +255,14 @@ class WithinMonitor:
         late = [e for e in waiting if now - e.time > self._limit]
         parts = []
         if late:
-            parts.append(f"{len(late)} {self._first!r} got no {self._then!r} "
-                         f"within {format_ms(self._ms)}ms")
+            parts.append(
+                f"{len(late)} {self._first!r} got no {self._then!r} within {format_ms(self._ms)}ms"
+            )
         still = len(waiting) - len(late)
         if still:
-            parts.append(f"{still} more still waited when the run ended" if late else
-                         f"{still} {self._first!r} still waited for {self._then!r} "
-                         f"when the run ended")
+            parts.append(
+                f"{still} more still waited when the run ended"
+                if late
+                else f"{still} {self._first!r} still waited for {self._then!r} when the run ended"
+            )
         return Verdict(False, self.expected, "; ".join(parts), quote(late or waiting), stats)

@@ -151,7 +151,8 @@ def redis_xadd(ctx: Context) -> Result:
         for index, event in enumerate(events, 1):
             pipe.xadd(stream, {
                 "payload": dumps(event.payload), "id": event.id, "time": repr(event.time),
-                "cycle": str(event.cycle), "source": event.source, "key": event.key,
+                "cycle": str(event.cycle), "source": event.source, "n": index,
+                "key": event.key,
             })
             if index % BATCH == 0:
                 pipe.execute()

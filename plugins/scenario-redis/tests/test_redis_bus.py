@@ -64,7 +64,7 @@ def test_topics_are_prefixed_streams_with_one_field_per_attribute(
     bus.flush()
     ((_, fields),) = raw.xrange("run1:orders")
     assert fields == {b"payload": b'{"id":1}', b"id": b"e1", b"time": b"0.5", b"cycle": b"2",
-                      b"source": b"engine", b"key": b"o1"}
+                      b"source": b"engine", b"n": b"1", b"key": b"o1"}
     assert raw.exists("orders") == 0
 
 
@@ -317,3 +317,24 @@ def test_bad_urls_are_usage_errors(url: str, message: str) -> None:
 def test_literal_head_is_the_glob_before_its_first_wildcard(pattern: str, head: str) -> None:
     """Finds the fixed start of a glob, which SCAN uses to look for streams."""
     assert literal_head(pattern) == head
+
+
+def test_events_on_several_topics_arrive_in_publish_order(
+    redis_server: BrokerServer, open_bus: list[RedisBus]
+) -> None:
+    """Merges the streams of one read, so a reply never arrives before its request."""
+    publisher = connect(redis_server.url + "?batch=500", open_bus)
+    bus = connect(redis_server.url, open_bus)
+    everything, exact = Inbox(), Inbox()
+    bus.subscribe("flow.*", everything)
+    for topic in ("flow.placed", "flow.filled", "flow.settled"):
+        bus.subscribe(topic, exact)
+    drain(bus, 0.2)
+    sent = [(f"flow.{stage}", n) for n in range(300) for stage in ("placed", "filled", "settled")]
+    for topic, n in sent:
+        publisher.publish(Event(topic=topic, payload=n))
+    publisher.flush()
+    wait_until(bus, lambda: len(everything) >= 900 and len(exact) >= 900, TIMEOUT,
+               what="900 events on three topics")
+    assert list(zip(everything.topics, everything.payloads, strict=True)) == sent
+    assert list(zip(exact.topics, exact.payloads, strict=True)) == sent

@@ -22,13 +22,14 @@ def test_fields_carry_every_attribute_of_the_event() -> None:
     """Writes payload as JSON and id, time, cycle, source, key, headers, marks as fields."""
     event = Event(topic="orders", payload={"a": [1, 2.5]}, key="k1", headers={"h": "v"},
                   id="e-1", time=1.25, cycle=3, source="chaos", marks=("delay",))
-    fields = as_entry(entry_fields(event))
+    fields = as_entry(entry_fields(event, 17))
     assert fields == {
         b"payload": b'{"a":[1,2.5]}',
         b"id": b"e-1",
         b"time": b"1.25",
         b"cycle": b"3",
         b"source": b"chaos",
+        b"n": b"17",
         b"key": b"k1",
         b"headers": b'{"h":"v"}',
         b"marks": b'["delay"]',
@@ -38,7 +39,7 @@ def test_fields_carry_every_attribute_of_the_event() -> None:
 def test_absent_key_headers_and_marks_write_no_field() -> None:
     """Omits key, headers and marks when the event has none."""
     fields = as_entry(entry_fields(Event(topic="t", payload=None)))
-    assert set(fields) == {b"payload", b"id", b"time", b"cycle", b"source"}
+    assert set(fields) == {b"payload", b"id", b"time", b"cycle", b"source", b"n"}
 
 
 def test_decoding_restores_the_event() -> None:

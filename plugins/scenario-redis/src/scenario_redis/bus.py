@@ -86,6 +86,7 @@ class RedisBus:
         self._failure: BusError | None = None
         self._trim: tuple[Any, ...] = ("MAXLEN", "~", self.config.maxlen) \
             if self.config.maxlen else ()
+        self._count = 0  # events published by this bus: orders them across streams
         self._published = 0
         self._delivered = 0
         self._reconnects = 0
@@ -182,9 +183,9 @@ class RedisBus:
         """Buffer ``event``; a full batch goes out at once."""
         if self._state != "connected":
             self._not_connected()
-        self._buffer.append(
-            ["XADD", self.config.prefix + event.topic, *self._trim, "*", *entry_fields(event)]
-        )
+        self._count += 1
+        self._buffer.append(["XADD", self.config.prefix + event.topic, *self._trim, "*",
+                             *entry_fields(event, self._count)])
         if len(self._buffer) >= self.config.batch:
             self._send(block=False)
 

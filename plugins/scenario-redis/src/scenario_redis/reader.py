@@ -8,7 +8,8 @@ Which streams to read: exact subscriptions name their stream; wildcard
 subscriptions are resolved by ``SCAN`` every ``scan`` seconds. Every stream
 is read from the id the bus recorded when it connected (server time), so a
 stream found late still yields everything written to it since then, and a
-run never sees what an earlier run left behind.
+run never sees what an earlier run left behind. What one read returns from
+several streams is merged back into publish order (:mod:`scenario_redis.merge`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from scenario_engine.errors import BusError
 from scenario_engine.events import Event
 
 from scenario_redis.backoff import Outage
+from scenario_redis.merge import OrderKey, StreamMerger, order_key
 from scenario_redis.wire import decode_entry
 
 if TYPE_CHECKING:
@@ -78,6 +80,7 @@ class StreamReader(threading.Thread):
         self._stopping = threading.Event()
         self._outage = Outage(config.outage)
         self._groups_ready: set[KeyT] = set()
+        self._merger: StreamMerger[Delivery] = StreamMerger()
         self.received = 0
         self.reconnects = 0
         self.errors = 0
@@ -166,7 +169,8 @@ class StreamReader(threading.Thread):
             self._changed.wait(self._config.block)
             self._changed.clear()
             return
-        block_ms = max(1, int(self._config.block * 1000))
+        # entries held back for ordering go out as soon as a read brings nothing older
+        block_ms = None if self._merger.holding else max(1, int(self._config.block * 1000))
         group = self._config.group
         reply: Any
         if group is None:
@@ -177,7 +181,7 @@ class StreamReader(threading.Thread):
             reply = self._client.xreadgroup(group, self._config.consumer, news,
                                             count=_READ_COUNT, block=block_ms)
         self._recovered()
-        if reply:
+        if reply or self._merger.holding:
             self._deliver(reply)
 
     def _adopt_new_streams(self) -> None:
@@ -206,25 +210,29 @@ class StreamReader(threading.Thread):
     def _deliver(self, reply: Any) -> None:
         prefix_length = len(self._config.prefix.encode())
         grouped = self._config.group is not None
-        batch: list[Delivery] = []
-        for stream, entries in reply:
+        read: dict[bytes, list[tuple[OrderKey, Delivery]]] = {}
+        truncated = []
+        for stream, entries in reply or ():
             topic = stream[prefix_length:].decode()
-            last = None
+            decoded = read.setdefault(stream, [])
             for entry_id, fields in entries:
-                last = entry_id
                 if fields is None:  # an entry trimmed away while pending
                     continue
                 try:
                     event = decode_entry(topic, entry_id, fields)
+                    key = order_key(entry_id, fields)
                 except (ValueError, UnicodeDecodeError) as err:
                     self.errors += 1
                     self._log.bind(stream=stream.decode(errors="replace"),
                                    entry=entry_id.decode()).warning(
                         "skipped a malformed stream entry: {}", err)
                     continue
-                batch.append((event, (stream, entry_id) if grouped else None))
-            if last is not None and not grouped:
-                self._positions[stream] = last
+                decoded.append((key, (event, (stream, entry_id) if grouped else None)))
+            if len(entries) >= _READ_COUNT:
+                truncated.append(stream)
+            if entries and not grouped:
+                self._positions[stream] = entries[-1][0]
+        batch = self._merger.merge(read, truncated)
         self.received += len(batch)
         while batch and not self._stopping.is_set():
             try:

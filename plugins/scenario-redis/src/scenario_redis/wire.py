@@ -10,13 +10,16 @@ field      value                                   when
 ``time``    clock seconds, ``repr(float)``         always
 ``cycle``   the scenario cycle, decimal            always
 ``source``  ``engine``, ``system``, ``chaos``...   always
+``n``       the publisher's running count          always
 ``key``     the event key                          only if the key is set
 ``headers`` the headers as a JSON object           only if there are headers
 ``marks``   chaos marks as a JSON list             only if the event has marks
 ========== ======================================= =========================
 
-Separate fields (rather than one JSON envelope) keep the stream readable
-with ``XRANGE`` and usable by a service that only wants ``payload``. An entry
+``n`` orders events one publisher wrote to different streams in the same
+millisecond (see :mod:`scenario_redis.merge`). Separate fields (rather than
+one JSON envelope) keep the stream readable with ``XRANGE`` and usable by a
+service that only wants ``payload``. An entry
 written by someone else (no ``payload`` field) is still delivered: its fields
 become the payload as a dict of strings, and its entry id becomes the event id.
 """
@@ -54,14 +57,18 @@ def encode_payload(topic: str, payload: Any) -> bytes:
         ) from err
 
 
-def entry_fields(event: Event) -> list[Any]:
-    """The ``field, value, ...`` arguments of the XADD that carries ``event``."""
+def entry_fields(event: Event, count: int = 0) -> list[Any]:
+    """The ``field, value, ...`` arguments of the XADD that carries ``event``.
+
+    ``count`` is the publisher's running count of events (field ``n``).
+    """
     fields: list[Any] = [
         "payload", encode_payload(event.topic, event.payload),
         "id", event.id,
         "time", repr(event.time),
         "cycle", str(event.cycle),
         "source", event.source,
+        "n", count,
     ]
     if event.key is not None:
         fields += ("key", event.key)

@@ -176,7 +176,7 @@ def scenarios(draw: st.DrawFn, toml: bool = True) -> Scenario:
     """A scenario made by a random sequence of builder calls."""
     s = Scenario(draw(NAME), seed=draw(st.integers(-(2**63), 2**63 - 1)))
     phases: list[str] = []
-    operations = draw(st.lists(st.integers(0, 17), max_size=14))
+    operations = draw(st.lists(st.integers(0, 18), max_size=14))
     for op in operations:
         if op == 0:
             s = s.bus(draw(st.sampled_from(["memory://", "redis://localhost:6379/0"])))
@@ -235,8 +235,12 @@ def scenarios(draw: st.DrawFn, toml: bool = True) -> Scenario:
         elif op == 16:
             spec = draw(assertion_specs(toml))
             s = s.expect(spec[0], **spec[1]) if isinstance(spec, tuple) else s.expect(spec)
-        else:
+        elif op == 17:
             s = s.relay(draw(NAME), draw(NAME))
+        else:
+            s = s.replay(draw(NAME) + ".jsonl", topics=draw(st.lists(NAME, min_size=1, max_size=2)),
+                         sources=draw(st.lists(IDENT, max_size=2)),
+                         speed=draw(st.floats(0.01, 100, allow_nan=False)))
     return s
 
 

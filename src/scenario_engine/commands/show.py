@@ -106,6 +106,7 @@ def _step(step: Step) -> str:
         GenerateStep,
         PhaseStep,
         PublishStep,
+        ReplayStep,
         WaitForStep,
     )
 
@@ -139,4 +140,9 @@ def _step(step: Step) -> str:
         return f"check {step.name!r}: " + ", ".join(describe_ref(r) for r in step.assertions)
     if isinstance(step, GenerateStep):
         return f"generate {step.count} tick{'s' if step.count != 1 else ''}"
+    if isinstance(step, ReplayStep):
+        only = f" topics {', '.join(step.topics)}" if step.topics != ("*",) else ""
+        sources = f" from {', '.join(step.sources)}" if step.sources else ""
+        pace = f" at x{step.speed:g}" if step.speed != 1 else ""
+        return f"replay {step.path}{only}{sources}{pace}"
     raise TypeError(f"no outline for step {step!r}")  # pragma: no cover - every Step is above

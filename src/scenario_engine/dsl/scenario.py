@@ -32,6 +32,7 @@ from scenario_engine.plan.nodes import (
     PublishStep,
     Ref,
     RelayNode,
+    ReplayStep,
     SystemNode,
     WaitForStep,
 )
@@ -376,6 +377,30 @@ class Scenario:
         """Emit ``count`` ticks of every generator now, without advancing cycles."""
         _positive_int(count, "count", self._where("generate(...)"))
         return self._evolve(steps=(*self._plan.steps, GenerateStep(count=count)))
+
+    def replay(
+        self,
+        path: str,
+        *,
+        topics: str | tuple[str, ...] | list[str] = "*",
+        sources: tuple[str, ...] | list[str] = (),
+        speed: float = 1.0,
+    ) -> Scenario:
+        """Publish again what an earlier run recorded (``events.jsonl``), at its pace / speed.
+
+        ``topics`` (globs) and ``sources`` (``engine``, ``system``, ...) pick which
+        recorded events; by default every delivered one.
+        """
+        where = self._where(f"replay({path!r})")
+        if not isinstance(path, str) or not path:
+            raise SpecError(
+                [Problem(where, f"expected the path of an events.jsonl (got {path!r})")]
+            )
+        if isinstance(speed, bool) or not isinstance(speed, int | float) or speed <= 0:
+            raise SpecError([Problem(where, f"speed must be > 0 (got {speed!r})")])
+        chosen = (topics,) if isinstance(topics, str) else tuple(topics)
+        step = ReplayStep(path=path, topics=chosen, sources=tuple(sources), speed=float(speed))
+        return self._evolve(steps=(*self._plan.steps, step))
 
     # ------------------------------------------------------------------ chaos and checks
 

@@ -71,6 +71,7 @@ from scenario_engine.plan.nodes import (
     PublishStep,
     Ref,
     RelayNode,
+    ReplayStep,
     Step,
     SystemNode,
     Triggers,
@@ -99,6 +100,7 @@ STEP_TYPES: Mapping[str, type] = {
     "do": DoStep,
     "check": CheckStep,
     "generate": GenerateStep,
+    "replay": ReplayStep,
 }
 _STEP_TAGS: Mapping[type, str] = {cls: tag for tag, cls in STEP_TYPES.items()}
 _NODES = (

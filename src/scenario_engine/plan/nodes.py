@@ -26,6 +26,7 @@ __all__ = [
     "PublishStep",
     "Ref",
     "RelayNode",
+    "ReplayStep",
     "Step",
     "SystemNode",
     "Triggers",
@@ -155,7 +156,18 @@ class GenerateStep:
     count: int = 1
 
 
-Step = PhaseStep | PublishStep | WaitForStep | DoStep | CheckStep | GenerateStep
+@attrs.frozen(kw_only=True)
+class ReplayStep:
+    """Publish again the events an earlier run recorded (its ``events.jsonl``), at their
+    recorded pace divided by ``speed``: recorded traffic as a scenario's input."""
+
+    path: str
+    topics: tuple[str, ...] = ("*",)
+    sources: tuple[str, ...] = ()
+    speed: float = 1.0
+
+
+Step = PhaseStep | PublishStep | WaitForStep | DoStep | CheckStep | GenerateStep | ReplayStep
 
 
 @attrs.frozen(kw_only=True)

@@ -19,6 +19,7 @@ from scenario_engine.plan.nodes import (
     Plan,
     PublishStep,
     Ref,
+    ReplayStep,
     Triggers,
     WaitForStep,
 )
@@ -146,6 +147,11 @@ def validate(plan: Plan) -> list[Problem]:
             problems += _callable(f"{path}.fn", step.fn)
         elif isinstance(step, GenerateStep) and step.count < 1:
             problems.append(Problem(f"{path}.count", f"must be >= 1 (got {step.count!r})"))
+        elif isinstance(step, ReplayStep):
+            if not step.path:
+                problems.append(Problem(f"{path}.path", "must name an events.jsonl file"))
+            if not _number(step.speed) or step.speed <= 0:
+                problems.append(Problem(f"{path}.speed", f"must be > 0 (got {step.speed!r})"))
 
     for i, node in enumerate(plan.chaos):
         path = f"chaos[{i}]"

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from scenario_engine.errors import PlanError, Problem
-from scenario_engine.events import NO_HEADERS, Event
+from scenario_engine.events import NO_HEADERS, Event, TopicPattern
 from scenario_engine.plan.nodes import (
     CheckStep,
     DoStep,
     GenerateStep,
     PhaseStep,
     PublishStep,
+    ReplayStep,
     Step,
     WaitForStep,
 )
@@ -247,6 +251,7 @@ def step_kind(step: Step) -> str:
         DoStep: "do",
         CheckStep: "check",
         GenerateStep: "generate",
+        ReplayStep: "replay",
     }.get(type(step), type(step).__name__)
 
 
@@ -259,7 +264,70 @@ def step_label(step: Step) -> str:
         return step.name
     if isinstance(step, GenerateStep):
         return f"generate x{step.count}"
+    if isinstance(step, ReplayStep):
+        return step.path
     return type(step).__name__
+
+
+def run_replay(run: Run, step: ReplayStep, index: int) -> StepResult:
+    """Publish recorded events again, each at its recorded offset from the first one."""
+    start = run.scheduler.now
+    try:
+        recorded = read_replay(Path(step.path), step.topics, step.sources)
+    except (OSError, ValueError) as err:
+        raise PlanError(
+            [
+                Problem(
+                    f"steps[{index}].path",
+                    f"cannot read {step.path!r}: {err}",
+                    "give the events.jsonl of an earlier run",
+                )
+            ]
+        ) from err
+    if not recorded:
+        return run.step_result(step, index, start, message="nothing matched to replay")
+    first = recorded[0]["t"]
+    for line in recorded:
+        run.scheduler.call_at(
+            start + (line["t"] - first) / step.speed, partial(_publish_recorded, run, line)
+        )
+    run.advance(start + (recorded[-1]["t"] - first) / step.speed)
+    return run.step_result(step, index, start, message=f"replayed {len(recorded)} event(s)")
+
+
+def _publish_recorded(run: Run, line: Mapping[str, Any]) -> None:
+    run.send(
+        Event(
+            line["topic"],
+            line.get("payload"),
+            line.get("key"),
+            line.get("headers") or NO_HEADERS,
+            run.new_id(),
+            run.scheduler.now,
+            0,
+            run.cycle,
+            "replay",
+        )
+    )
+
+
+def read_replay(
+    path: Path, topics: tuple[str, ...], sources: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """The delivered events of a log that match ``topics`` and ``sources``, in log order."""
+    wanted = TopicPattern(topics)
+    out = []
+    with path.open("rb") as log:
+        for raw in log:
+            if not raw.endswith(b"\n"):
+                break  # a torn last line: the recording process died mid-write
+            line = orjson.loads(raw)
+            if line.get("status") == "dropped" or not wanted(line["topic"]):
+                continue
+            if sources and line.get("source") not in sources:
+                continue
+            out.append(line)
+    return out
 
 
 #: plan node type -> the function that runs it
@@ -270,4 +338,5 @@ STEP_HANDLERS: Mapping[type, StepHandler] = {
     DoStep: run_do,
     CheckStep: run_check,
     GenerateStep: run_generate,
+    ReplayStep: run_replay,
 }

@@ -39,6 +39,7 @@ __all__ = ["Delivery", "StreamReader", "glob_escape", "make_queue"]
 Delivery = tuple[Event, "tuple[bytes, bytes] | None"]
 
 _READ_COUNT = 1000
+_DRAIN_READS = 8  # non-blocking reads after a blocking one, before handing over
 _QUEUE_BATCHES = 256
 _CONNECTION_ERRORS = (redis.ConnectionError, redis.TimeoutError, OSError)
 
@@ -171,18 +172,32 @@ class StreamReader(threading.Thread):
             return
         # entries held back for ordering go out as soon as a read brings nothing older
         block_ms = None if self._merger.holding else max(1, int(self._config.block * 1000))
-        group = self._config.group
-        reply: Any
-        if group is None:
-            reply = self._client.xread(self._positions, count=_READ_COUNT, block=block_ms)
-        else:
-            self._ensure_groups(group)
-            news: dict[KeyT, StreamIdT] = dict.fromkeys(self._positions, ">")
-            reply = self._client.xreadgroup(group, self._config.consumer, news,
-                                            count=_READ_COUNT, block=block_ms)
+        reply = self._read(block_ms)
         self._recovered()
-        if reply or self._merger.holding:
-            self._deliver(reply)
+        # a blocked XREAD returns as soon as one entry lands; the rest of that publisher's
+        # pipeline lands a moment later: read on, without waiting, while entries keep coming
+        read: dict[bytes, list[tuple[OrderKey, Delivery]]] = {}
+        truncated: list[bytes] = []
+        reads = 0
+        while reply:
+            truncated = self._collect(reply, read)
+            reads += 1
+            if reads > _DRAIN_READS:
+                break
+            reply = self._read(None)
+        else:
+            truncated = []  # the last read came back empty: nothing else is waiting
+        if read or self._merger.holding:
+            self._hand_over(self._merger.merge(read, truncated))
+
+    def _read(self, block_ms: int | None) -> Any:
+        group = self._config.group
+        if group is None:
+            return self._client.xread(self._positions, count=_READ_COUNT, block=block_ms)
+        self._ensure_groups(group)
+        news: dict[KeyT, StreamIdT] = dict.fromkeys(self._positions, ">")
+        return self._client.xreadgroup(group, self._config.consumer, news,
+                                       count=_READ_COUNT, block=block_ms)
 
     def _adopt_new_streams(self) -> None:
         with self._lock:
@@ -207,12 +222,13 @@ class StreamReader(threading.Thread):
                     raise
             self._groups_ready.add(stream)
 
-    def _deliver(self, reply: Any) -> None:
+    def _collect(self, reply: Any, read: dict[bytes, list[tuple[OrderKey, Delivery]]]
+                 ) -> list[bytes]:
+        """Decode one read into ``read`` (per stream); returns the streams it filled up."""
         prefix_length = len(self._config.prefix.encode())
         grouped = self._config.group is not None
-        read: dict[bytes, list[tuple[OrderKey, Delivery]]] = {}
         truncated = []
-        for stream, entries in reply or ():
+        for stream, entries in reply:
             topic = stream[prefix_length:].decode()
             decoded = read.setdefault(stream, [])
             for entry_id, fields in entries:
@@ -232,7 +248,9 @@ class StreamReader(threading.Thread):
                 truncated.append(stream)
             if entries and not grouped:
                 self._positions[stream] = entries[-1][0]
-        batch = self._merger.merge(read, truncated)
+        return truncated
+
+    def _hand_over(self, batch: list[Delivery]) -> None:
         self.received += len(batch)
         while batch and not self._stopping.is_set():
             try:

@@ -338,3 +338,19 @@ def test_events_on_several_topics_arrive_in_publish_order(
                what="900 events on three topics")
     assert list(zip(everything.topics, everything.payloads, strict=True)) == sent
     assert list(zip(exact.topics, exact.payloads, strict=True)) == sent
+
+
+def test_wildcards_learn_of_new_streams_from_other_buses_without_scanning(
+    redis_server: BrokerServer, raw: redis.Redis, open_bus: list[RedisBus]
+) -> None:
+    """Reads a stream another bus announced in scenario:topics, long before the next SCAN."""
+    bus = connect(redis_server.url + "?scan=1h", open_bus)
+    inbox = Inbox()
+    bus.subscribe("*", inbox)
+    drain(bus, 0.3)  # the one SCAN at subscribe time is over
+    other = connect(redis_server.url, open_bus)
+    other.publish(Event(topic="brand.new", payload=1))
+    other.flush()
+    wait_until(bus, lambda: len(inbox) >= 1, TIMEOUT, what="the announced stream")
+    assert inbox.topics == ["brand.new"]  # the announcement itself is not an event
+    assert [f[b"topic"] for _, f in raw.xrange("scenario:topics")] == [b"brand.new"]

@@ -36,7 +36,7 @@ from scenario_engine.events import Event, TopicPattern
 
 from scenario_redis.backoff import Outage
 from scenario_redis.config import RedisConfig
-from scenario_redis.reader import Delivery, StreamReader, make_queue
+from scenario_redis.reader import TOPICS_STREAM, Delivery, StreamReader, make_queue
 from scenario_redis.wire import entry_fields
 
 __all__ = ["RedisBus"]
@@ -45,6 +45,7 @@ Handler = Callable[[Event], None]
 
 _CONNECTION_ERRORS = (redis.ConnectionError, redis.TimeoutError, OSError)
 _GLOB_CHARS = "*?["
+_TOPICS_KEPT = 10_000  # announcements kept in the topics stream (approximately)
 #: XADD ids are "<ms>-<seq>"; XREAD returns ids strictly greater than the one given
 _MAX_SEQ = 2**64 - 1
 
@@ -87,6 +88,9 @@ class RedisBus:
         self._trim: tuple[Any, ...] = ("MAXLEN", "~", self.config.maxlen) \
             if self.config.maxlen else ()
         self._count = 0  # events published by this bus: orders them across streams
+        self._announced: set[str] = set()
+        self._topics_key = self.config.prefix + TOPICS_STREAM
+        self._unsent_announcements = 0
         self._published = 0
         self._delivered = 0
         self._reconnects = 0
@@ -166,7 +170,7 @@ class RedisBus:
                 if self._failure is None:
                     self._send(block=True)
                 elif self._buffer:
-                    self._log.bind(lost=len(self._buffer)).error(
+                    self._log.bind(lost=self._buffered).error(
                         "closing after a failed outage: buffered events were not sent")
         finally:
             self._state = "closed"
@@ -183,11 +187,28 @@ class RedisBus:
         """Buffer ``event``; a full batch goes out at once."""
         if self._state != "connected":
             self._not_connected()
+        topic = event.topic
+        if topic not in self._announced:
+            self._announce(topic)
         self._count += 1
-        self._buffer.append(["XADD", self.config.prefix + event.topic, *self._trim, "*",
+        self._buffer.append(["XADD", self.config.prefix + topic, *self._trim, "*",
                              *entry_fields(event, self._count)])
-        if len(self._buffer) >= self.config.batch:
+        if self._buffered >= self.config.batch:
             self._send(block=False)
+
+    @property
+    def _buffered(self) -> int:
+        """Events waiting to be sent (topic announcements aside)."""
+        return len(self._buffer) - self._unsent_announcements
+
+    def _announce(self, topic: str) -> None:
+        """First publish on ``topic``: tell wildcard subscribers, here and in other processes."""
+        self._announced.add(topic)
+        self._unsent_announcements += 1
+        self._buffer.append(["XADD", self._topics_key, "MAXLEN", "~", _TOPICS_KEPT, "*",
+                             "topic", topic])
+        if self._reader is not None:
+            self._reader.announce(topic)
 
     def flush(self) -> None:
         """Send everything buffered; during an outage, wait for the broker (up to ``outage``).
@@ -213,13 +234,13 @@ class RedisBus:
             except _CONNECTION_ERRORS as err:
                 self._errors += 1
                 if not outage.active:
-                    self._log.bind(error=type(err).__name__, buffered=len(self._buffer)).warning(
+                    self._log.bind(error=type(err).__name__, buffered=self._buffered).warning(
                         "lost the connection to Redis while publishing; reconnecting")
                 outage.failed()
                 if outage.exceeded():
                     self._failure = BusError(
                         f"Redis at {self.url} unreachable for {outage.elapsed():.1f}s "
-                        f"(limit {self.config.outage:g}s); {len(self._buffer)} events not sent",
+                        f"(limit {self.config.outage:g}s); {self._buffered} events not sent",
                         hint=f"is redis-server running at {self.config.url.endpoint}? "
                         "raise the limit with ?outage=60s",
                     )
@@ -250,7 +271,13 @@ class RedisBus:
                 self._buffer = []
             else:
                 del buffer[:size]
-            self._published += len(chunk)
+            announcements = self._unsent_announcements
+            if announcements:
+                sent = sum(1 for args in chunk if args[1] == self._topics_key)
+                self._unsent_announcements -= sent
+                self._published += len(chunk) - sent
+            else:
+                self._published += len(chunk)
             for args, reply in zip(chunk, replies, strict=True):
                 if isinstance(reply, redis.ResponseError):
                     raise BusError(
@@ -350,7 +377,7 @@ class RedisBus:
         reader = self._reader
         return {
             "published": self._published,
-            "buffered": len(self._buffer),
+            "buffered": self._buffered,
             "received": reader.received if reader else 0,
             "delivered": self._delivered,
             "reconnects": self._reconnects + (reader.reconnects if reader else 0),

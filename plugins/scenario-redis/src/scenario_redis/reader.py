@@ -5,7 +5,10 @@ connection; the bus's :meth:`~scenario_redis.bus.RedisBus.poll` takes the
 decoded events off a queue and calls the handlers on the caller's thread.
 
 Which streams to read: exact subscriptions name their stream; wildcard
-subscriptions are resolved by ``SCAN`` every ``scan`` seconds. Every stream
+subscriptions find streams three ways: topics this process publishes on are
+known at once; every bus announces the topics it starts publishing on in the
+stream ``<prefix>scenario:topics``, which the reader looks at on each round;
+and ``SCAN`` every ``scan`` seconds finds streams written by other programs. Every stream
 is read from the id the bus recorded when it connected (server time), so a
 stream found late still yields everything written to it since then, and a
 run never sees what an earlier run left behind. What one read returns from
@@ -33,12 +36,15 @@ if TYPE_CHECKING:
 
     from scenario_redis.config import RedisConfig
 
-__all__ = ["Delivery", "StreamReader", "glob_escape", "make_queue"]
+__all__ = ["TOPICS_STREAM", "Delivery", "StreamReader", "glob_escape", "make_queue"]
 
 #: one decoded event, and the (stream, entry id) to XACK once handled (group mode)
 Delivery = tuple[Event, "tuple[bytes, bytes] | None"]
 
 _READ_COUNT = 1000
+#: stream (after the prefix) where each bus announces the topics it starts publishing on, so
+#: wildcard subscribers in other processes find new streams at once instead of at the next SCAN
+TOPICS_STREAM = "scenario:topics"
 _DRAIN_READS = 8  # non-blocking reads after a blocking one, before handing over
 _QUEUE_BATCHES = 256
 _CONNECTION_ERRORS = (redis.ConnectionError, redis.TimeoutError, OSError)
@@ -82,6 +88,8 @@ class StreamReader(threading.Thread):
         self._outage = Outage(config.outage)
         self._groups_ready: set[KeyT] = set()
         self._merger: StreamMerger[Delivery] = StreamMerger()
+        self._control = (config.prefix + TOPICS_STREAM).encode()
+        self._control_position: bytes | str = start_id
         self.received = 0
         self.reconnects = 0
         self.errors = 0
@@ -94,6 +102,15 @@ class StreamReader(threading.Thread):
         with self._lock:
             self._pending_streams.append(stream.encode())
         self._changed.set()
+
+    def announce(self, topic: str) -> None:
+        """This process publishes on ``topic``: read its stream now if a wildcard wants it."""
+        with self._lock:
+            wanted = any(topic.startswith(head) for head in self._glob_heads)
+            if wanted:
+                self._pending_streams.append((self._config.prefix + topic).encode())
+        if wanted:
+            self._changed.set()
 
     def add_glob(self, literal_head: str) -> None:
         """Look for streams whose name starts with ``literal_head`` (the bus filters exactly)."""
@@ -208,8 +225,28 @@ class StreamReader(threading.Thread):
         for head in heads:
             match = glob_escape(self._config.prefix + head) + "*"
             fresh.extend(self._client.scan_iter(match=match, count=1000, _type="STREAM"))
+        if self._glob_heads:
+            fresh.extend(self._announced_streams())
+        control = self._control
         for stream in fresh:
-            self._positions.setdefault(stream, self._start_id)
+            if stream != control:
+                self._positions.setdefault(stream, self._start_id)
+
+    def _announced_streams(self) -> list[bytes]:
+        """Streams other buses announced since the last look (see :data:`TOPICS_STREAM`)."""
+        reply: Any = self._client.xread({self._control: self._control_position},
+                                        count=_READ_COUNT)
+        found = []
+        prefix = self._config.prefix
+        with self._lock:
+            heads = list(self._glob_heads)
+        for _, entries in reply or ():
+            for entry_id, fields in entries:
+                self._control_position = entry_id
+                topic = fields.get(b"topic", b"").decode(errors="replace")
+                if topic and any(topic.startswith(head) for head in heads):
+                    found.append((prefix + topic).encode())
+        return found
 
     def _ensure_groups(self, group: str) -> None:
         for stream in self._positions:

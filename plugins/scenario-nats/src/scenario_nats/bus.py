@@ -1,12 +1,11 @@
 """The ``nats://`` bus: core NATS subjects, or a JetStream stream with ``?stream=NAME``.
 
 nats-py is asyncio-only; the client runs on an event loop of its own thread
-(:mod:`scenario_nats.loop`). The caller's thread encodes events and hands
-them over a batch at a time; one sender task on the loop publishes batches
-in order (in JetStream mode it waits for each batch's acknowledgements,
-re-sending what was not acknowledged). Messages that arrive are decoded on
-the loop and queued; :meth:`NatsBus.poll` calls the handlers on the caller's
-thread.
+(:mod:`scenario_nats.loop`). The caller's thread buffers events and hands
+them over a batch at a time to one sender task on the loop, which encodes
+and publishes them in order (:mod:`scenario_nats.sender`). Messages that
+arrive are decoded on the loop and queued; :meth:`NatsBus.poll` calls the
+handlers on the caller's thread.
 
 Core NATS is at most once: a message published while no one subscribes, or
 in flight when the server dies, is gone. JetStream stores what it
@@ -28,7 +27,6 @@ import inspect
 import itertools
 import queue
 import time
-import uuid
 import zlib
 from collections import deque
 from collections.abc import Callable
@@ -47,29 +45,28 @@ from scenario_engine.errors import BusError
 from scenario_engine.events import Event, TopicPattern
 
 from scenario_nats.config import NatsConfig
+from scenario_nats.link import Link
 from scenario_nats.loop import Handoff, LoopThread
+from scenario_nats.sender import BACKOFF_CAP, BACKOFF_FIRST, Outbox, Sender
 from scenario_nats.streams import StreamState, cover, ensure_stream
 from scenario_nats.subjects import check_topic, glob_to_subject, is_literal
-from scenario_nats.wire import decode_message, encode_body, encode_headers
+from scenario_nats.wire import decode_message
 
 __all__ = ["NatsBus"]
 
 Handler = Callable[[Event], None]
 #: a handler, the event for it, and the JetStream message to acknowledge once handled
 Delivery = tuple[Handler, Event, "Msg | None"]
-#: an encoded message: subject, body, headers
-Outgoing = tuple[str, bytes, dict[str, str]]
 
 _BATCHES_IN_FLIGHT = 64
 _PENDING_BYTES = 64 * 1024 * 1024  # what nats-py may buffer during a reconnect
 _HEARTBEAT = 1.0  # ordered consumers notice a lost consumer after two missed beats
-_BACKOFF_FIRST, _BACKOFF_CAP = 0.05, 2.0
 
 
 def _exponential_backoff(servers: list[Server], info: dict[str, Any]) -> tuple[None, float]:
     """nats-py's reconnect hook: any server, after a delay doubling with each failed attempt."""
     attempts = min((s.reconnects for s in servers), default=0)
-    return None, min(_BACKOFF_FIRST * 2 ** min(attempts, 16), _BACKOFF_CAP)
+    return None, min(BACKOFF_FIRST * 2 ** min(attempts, 16), BACKOFF_CAP)
 
 
 # recent nats-py lets the application choose each reconnect delay; older ones wait a fixed time
@@ -101,7 +98,7 @@ class NatsBus:
         self._nc: NatsClient | None = None
         self._js: JetStreamContext | None = None
         self._stream: StreamState | None = None
-        self._outbox: Handoff[list[Event] | concurrent.futures.Future[None] | None] | None = None
+        self._outbox: Outbox | None = None
         self._sender: asyncio.Task[None] | None = None
         self._buffer: list[Event] = []
         self._inbox: queue.SimpleQueue[Delivery] = queue.SimpleQueue()
@@ -110,18 +107,11 @@ class NatsBus:
         self._durables: set[str] = set()
         self._admitted: set[str] = set()  # topics published on since connect
         self._batch = self.config.batch
-        self._msg_ids = itertools.count(1)
-        self._msg_prefix = uuid.uuid4().hex[:16] + "-"
         self._tasks: set[asyncio.Task[None]] = set()
         self._connecting = False
-        self._down_since: float | None = None
-        self._failure: BusError | None = None
-        self._rejected: BusError | None = None  # an event that could not be sent, raised once
-        self._published = 0
-        self._received = 0
+        self._link = Link(url=self.url, endpoint=self.config.url.endpoint,
+                          outage=self.config.outage)
         self._delivered = 0
-        self._reconnects = 0
-        self._errors = 0
 
     def __repr__(self) -> str:
         return f"NatsBus({self.url!r}, {self._state})"
@@ -163,7 +153,7 @@ class NatsBus:
                 if not first_error.done():
                     first_error.set_result(err)
                 return
-            self._errors += 1
+            self._link.errors += 1
             self._log.bind(error=type(err).__name__).warning(
                 "NATS client error: {}", self._scrub(err))
 
@@ -212,7 +202,9 @@ class NatsBus:
                 raise
         assert self._loop is not None
         self._outbox = Handoff(self._loop, _BATCHES_IN_FLIGHT)
-        self._sender = asyncio.ensure_future(self._send_loop())
+        sender = Sender(nc, self._js, self._link, self._outbox, timeout=self.config.timeout,
+                        stream=self.config.stream, secret_url=self.config.url.raw)
+        self._sender = asyncio.ensure_future(sender.run())
 
     def _connect_error(self, err: BaseException | None) -> BusError:
         if isinstance(err, nats.errors.AuthorizationError) or "authorization" in str(err).lower():
@@ -227,15 +219,17 @@ class NatsBus:
         )
 
     async def _on_disconnected(self) -> None:
+        link = self._link
         # not yet connected (a failed first connect) or closing: not an outage
-        if self._nc is None or self._state == "closed" or self._down_since is not None:
+        if self._nc is None or self._state == "closed" or link.down_since is not None:
             return
-        self._down_since = time.monotonic()
+        link.down_since = time.monotonic()
         self._log.warning("lost the connection to NATS; reconnecting")
 
     async def _on_reconnected(self) -> None:
-        self._reconnects += 1
-        since, self._down_since = self._down_since, None
+        link = self._link
+        link.reconnects += 1
+        since, link.down_since = link.down_since, None
         lasted = time.monotonic() - since if since is not None else 0.0
         self._log.bind(outage_s=round(lasted, 3)).info("reconnected to NATS")
 
@@ -244,7 +238,7 @@ class NatsBus:
         if self._state == "closed":
             return
         try:
-            if self._state == "connected" and self._failure is None:
+            if self._state == "connected" and self._link.failure is None:
                 self.flush()
         finally:
             self._state = "closed"
@@ -334,157 +328,6 @@ class NatsBus:
             self._raise_if_failed()  # an event the sender could not send
             return
 
-    async def _send_loop(self) -> None:
-        assert self._outbox is not None
-        while True:
-            item = await self._outbox.get()
-            if item is None:
-                return
-            if isinstance(item, concurrent.futures.Future):
-                try:
-                    await self._settle()
-                except BaseException as err:
-                    item.set_exception(err)
-                else:
-                    item.set_result(None)
-                continue
-            try:
-                if self._failure is None:
-                    if self._js is None:
-                        await self._send_core(item)
-                    else:
-                        await self._send_acked(item)
-            except BusError as err:
-                self._failure = err
-            except Exception as err:
-                self._failure = BusError(
-                    f"publishing to NATS at {self.url} failed: {type(err).__name__}: "
-                    f"{self._scrub(err)}",
-                    hint="see the log for details",
-                )
-                self._log.opt(exception=err).error("NATS sender failed")
-
-    def _encode(self, event: Event, msg_id: str | None = None) -> Outgoing | None:
-        """The message for ``event``; None (and an error for the caller) if it cannot be sent."""
-        try:
-            return (event.topic, encode_body(event.topic, event.payload),
-                    encode_headers(event, msg_id))
-        except BusError as err:
-            # one bad payload must not take the bus down: report it once, send the rest
-            self._errors += 1
-            self._rejected = err
-            return None
-
-    async def _send_core(self, batch: list[Event]) -> None:
-        nc = self._nc
-        assert nc is not None
-        publish = nc.publish
-        encode = self._encode
-        sent = 0
-        for event in batch:
-            message = encode(event)
-            if message is None:
-                continue
-            subject, body, headers = message
-            try:
-                await publish(subject, body, "", headers)
-            except nats.errors.OutboundBufferLimitError:
-                await self._publish_when_room(subject, body, headers)
-            except nats.errors.MaxPayloadError:
-                self._errors += 1
-                self._rejected = self._too_large(subject, body)
-                continue
-            sent += 1
-        self._published += sent
-
-    async def _publish_when_room(self, subject: str, body: bytes, headers: dict[str, str]) -> None:
-        """Publish once the reconnect buffer has room again (the server came back)."""
-        assert self._nc is not None
-        while True:
-            self._check_outage()
-            await asyncio.sleep(0.05)
-            try:
-                await self._nc.publish(subject, body, "", headers)
-                return
-            except nats.errors.OutboundBufferLimitError:
-                continue
-
-    async def _send_acked(self, batch: list[Event]) -> None:
-        js = self._js
-        assert js is not None
-        prefix, ids = self._msg_prefix, self._msg_ids
-        # the message id is fixed before the first attempt, so a re-send is deduplicated
-        encoded = (self._encode(event, f"{prefix}{next(ids)}") for event in batch)
-        pending = [message for message in encoded if message is not None]
-        first_failure: float | None = None
-        delay = _BACKOFF_FIRST
-        while pending:
-            futures = []
-            attempted: list[Outgoing] = []
-            for message in pending:
-                subject, body, headers = message
-                try:
-                    futures.append(await js.publish_async(subject, body, headers=headers))
-                except nats.errors.MaxPayloadError:
-                    self._errors += 1
-                    self._rejected = self._too_large(subject, body)
-                    continue
-                attempted.append(message)
-            if not futures:
-                return
-            _, late = await asyncio.wait(futures, timeout=self.config.timeout)
-            for future in late:
-                future.cancel()
-            failed: list[Outgoing] = []
-            for item, future in zip(attempted, futures, strict=True):
-                error = None if future.cancelled() else future.exception()
-                if future.cancelled() or isinstance(
-                    error, nats.js.errors.NoStreamResponseError | nats.errors.TimeoutError
-                ):
-                    failed.append(item)
-                elif error is not None:
-                    description = getattr(error, "description", None) or str(error)
-                    raise BusError(
-                        f"JetStream at {self.url} refused a publish on {item[0]!r}: {description}",
-                        hint=f"check the stream {self.config.stream!r} (limits, subjects)",
-                    )
-            self._published += len(attempted) - len(failed)
-            pending = failed
-            if pending:
-                self._errors += 1
-                now = time.monotonic()
-                first_failure = first_failure or now
-                if now - first_failure > self.config.outage:
-                    raise self._outage_error(now - first_failure, len(pending))
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, _BACKOFF_CAP)
-
-    async def _settle(self) -> None:
-        """Wait until the server has seen everything sent so far (PING/PONG)."""
-        nc = self._nc
-        assert nc is not None
-        delay = _BACKOFF_FIRST
-        while True:
-            if self._failure is not None:
-                raise self._failure
-            if nc.is_connected:
-                try:
-                    await nc.flush(timeout=max(1, round(self.config.timeout)))
-                    return
-                except (nats.errors.TimeoutError, nats.errors.ConnectionClosedError):
-                    pass
-            self._check_outage()
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, _BACKOFF_CAP)
-
-    def _too_large(self, subject: str, body: bytes) -> BusError:
-        limit = self._nc.max_payload if self._nc is not None else 0
-        return BusError(
-            f"an event on {subject!r} is {len(body)} bytes, over the NATS server's "
-            f"max_payload of {limit} bytes",
-            hint="raise max_payload in the nats-server configuration, or send smaller payloads",
-        )
-
     # ------------------------------------------------------------------ consuming
 
     def subscribe(self, pattern: str, handler: Handler) -> None:
@@ -516,6 +359,7 @@ class NatsBus:
         exact = TopicPattern(pattern) if not is_literal(pattern) else None
         acked = self.config.durable is not None
         put = self._inbox.put
+        link = self._link
 
         async def on_message(msg: Msg) -> None:
             topic = msg.subject
@@ -524,12 +368,12 @@ class NatsBus:
             try:
                 event = decode_message(topic, msg.data, msg.headers)
             except (ValueError, UnicodeDecodeError) as err:
-                self._errors += 1
+                link.errors += 1
                 self._log.bind(subject=topic).warning("skipped a malformed message: {}", err)
                 if acked:
                     await msg.ack()
                 return
-            self._received += 1
+            link.received += 1
             put((handler, event, msg if acked else None))
 
         nc, js = self._nc, self._js
@@ -614,46 +458,25 @@ class NatsBus:
 
     # ------------------------------------------------------------------ failures and reporting
 
-    def _check_outage(self) -> None:
-        since = self._down_since
-        if since is not None and time.monotonic() - since > self.config.outage:
-            raise self._outage_error(time.monotonic() - since, len(self._buffer))
-
-    def _outage_error(self, lasted: float, unsent: int) -> BusError:
-        return BusError(
-            f"NATS at {self.url} unreachable for {lasted:.1f}s "
-            f"(limit {self.config.outage:g}s); {unsent} events not confirmed",
-            hint=f"is nats-server running at {self.config.url.endpoint}? "
-            "raise the limit with ?outage=60s",
-        )
-
     def _raise_if_failed(self) -> None:
-        if self._failure is not None:
-            raise self._failure
-        rejected, self._rejected = self._rejected, None
-        if rejected is not None:
-            raise rejected
-        try:
-            self._check_outage()
-        except BusError as err:
-            self._failure = err
-            raise
+        self._link.raise_if_failed(len(self._buffer))
 
     @property
     def connected(self) -> bool:
         """True while connected and no outage is going on."""
-        return self._state == "connected" and self._down_since is None
+        return self._state == "connected" and self._link.down_since is None
 
     @property
     def stats(self) -> dict[str, int]:
         """Counters for the run report: published, received, delivered, reconnects, errors."""
+        link = self._link
         return {
-            "published": self._published,
+            "published": link.published,
             "buffered": len(self._buffer),
-            "received": self._received,
+            "received": link.received,
             "delivered": self._delivered,
-            "reconnects": self._reconnects,
-            "errors": self._errors,
+            "reconnects": link.reconnects,
+            "errors": link.errors,
         }
 
     def _scrub(self, err: BaseException) -> str:

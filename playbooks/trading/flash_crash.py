@@ -46,10 +46,11 @@ flash_crash = (
     .expect(Count("TradingHalted", exact=1))
     .expect(Count("TradingResumed", exact=1))
     .expect(Sequence("TradingHalted", "TradingResumed"))
-    # while halted, orders are turned away; otherwise filled at once
+    # while halted, orders are turned away; otherwise filled at once (well within
+    # 500 ms, also when the risk engine runs behind a broker)
     .expect(Count("OrderRejected", min=1, where={"reason": "trading halted"}))
     .expect(Never("OrderRejected", where={"reason": {"ne": "trading halted"}}))
-    .expect(Within("OrderPlaced", "OrderFilled", ms=0, by="orderId"))
+    .expect(Within("OrderPlaced", "OrderFilled", ms=500, by="orderId"))
     # the market itself: a deep fall, but a sane book throughout
     .expect(MaxDrawdown(0.35))
     .expect(PriceWithin(60, 110))

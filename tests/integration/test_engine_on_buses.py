@@ -26,7 +26,6 @@ from .conftest import HostProcess
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).parent
 #: on a real bus the clock is wall time; this makes a 1 s cycle last 50 ms
 SPEED = "20"
 
@@ -106,8 +105,9 @@ def test_a_system_in_its_own_process_is_tested_over_the_broker(
         "recovery=0.5",
     )
     host.wait_ready()
+    # the very playbook that runs the risk engine in-process, not a line changed
     done = play(
-        str(HERE / "risk_playbook.py"),
+        str(REPO / "playbooks" / "trading" / "flash_crash.py"),
         "--bus",
         url,
         "--no-system",
@@ -117,7 +117,7 @@ def test_a_system_in_its_own_process_is_tested_over_the_broker(
         str(tmp_path),
     )
     assert done.returncode == 0, done.stdout + done.stderr + host.stderr
-    report = orjson.loads((tmp_path / "hosted-risk" / "report.json").read_bytes())
+    report = orjson.loads((tmp_path / "trading-flash-crash" / "report.json").read_bytes())
     assert report["topics"]["TradingHalted"] == 1
     rejected = report["topics"]["OrderRejected"]
     # the broker itself holds what the hosted system published

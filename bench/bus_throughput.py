@@ -21,7 +21,7 @@ Each row is a function returning a :class:`Result`; add a row by writing one
 and decorating it with ``@row``. The script starts its own redis-server and
 nats-server (``scenario_engine.testing.servers``)::
 
-    python bench/bus_throughput.py --n 20000 --repeats 5
+    python bench/bus_throughput.py --n 20000 --repeats 7
 """
 
 from __future__ import annotations
@@ -286,7 +286,7 @@ def render(results: list[Result], n: int, repeats: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--n", type=int, default=20_000, help="events per run (20000)")
-    parser.add_argument("--repeats", type=int, default=5, help="alternating runs (5)")
+    parser.add_argument("--repeats", type=int, default=7, help="alternating runs (7)")
     parser.add_argument("-k", dest="only", default="", help="run only rows whose name has this")
     args = parser.parse_args(argv)
     with ExitStack() as stack:

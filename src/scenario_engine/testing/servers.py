@@ -146,8 +146,9 @@ class BrokerServer:
         """The binary's full path; raises :class:`ServerUnavailableError` if it is not installed."""
         found = shutil.which(self._binary)
         if found is None:
+            where = "" if "/" in self._binary else " on PATH"
             raise ServerUnavailableError(
-                f"{self._binary} not found on PATH",
+                f"{self._binary} not found{where}",
                 hint=f"install it (apt-get install {self.PACKAGE}) or set "
                 f"{self.ENV_BINARY} to the executable",
             )

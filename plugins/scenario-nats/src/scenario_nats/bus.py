@@ -42,7 +42,7 @@ from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from scenario_engine.buses.url import scrub
 from scenario_engine.errors import BusError
-from scenario_engine.events import Event, TopicPattern
+from scenario_engine.spi import Event, TopicPattern
 
 from scenario_nats.config import NatsConfig
 from scenario_nats.link import Link

@@ -31,7 +31,7 @@ from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from scenario_engine.buses.url import scrub
 from scenario_engine.errors import BusError
-from scenario_engine.events import Event
+from scenario_engine.spi import Event
 
 from scenario_nats.link import Link
 from scenario_nats.loop import Handoff

@@ -34,14 +34,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import attrs
 import orjson
 from scenario_engine.errors import BusError
-from scenario_engine.events import NO_HEADERS, Event
+from scenario_engine.spi import Event
 
 __all__ = ["decode_message", "encode_body", "encode_headers"]
+
+#: one shared empty mapping for events without headers (never mutated)
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 ID = "Scenario-Id"
 TIME = "Scenario-Time"
@@ -116,7 +120,7 @@ def _user_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
         user: dict[str, str] = orjson.loads(packed)
         return user
     found = {k: v for k, v in headers.items() if not k.lower().startswith(_RESERVED)}
-    return found or NO_HEADERS
+    return found or _NO_HEADERS
 
 
 def decode_message(topic: str, body: bytes, headers: Mapping[str, str] | None) -> Event:
@@ -130,8 +134,8 @@ def decode_message(topic: str, body: bytes, headers: Mapping[str, str] | None) -
             payload: Any = orjson.loads(body) if body else None
         except orjson.JSONDecodeError:
             payload = body.decode(errors="replace")
-        return Event(topic=topic, payload=payload, headers=dict(headers) if headers else NO_HEADERS,
-                     source="external")
+        kept = dict(headers) if headers else _NO_HEADERS
+        return Event(topic=topic, payload=payload, headers=kept, source="external")
     marks = headers.get(MARKS)
     return Event(
         topic=topic,

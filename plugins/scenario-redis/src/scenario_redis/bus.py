@@ -32,7 +32,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from scenario_engine.buses.url import scrub
 from scenario_engine.errors import BusError
-from scenario_engine.events import Event, TopicPattern
+from scenario_engine.spi import Event, TopicPattern
 
 from scenario_redis.backoff import Outage
 from scenario_redis.config import RedisConfig

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import redis
 from redis.typing import KeyT, StreamIdT
 from scenario_engine.errors import BusError
-from scenario_engine.events import Event
+from scenario_engine.spi import Event
 
 from scenario_redis.backoff import Outage
 from scenario_redis.merge import OrderKey, StreamMerger, order_key

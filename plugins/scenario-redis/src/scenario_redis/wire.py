@@ -27,14 +27,18 @@ become the payload as a dict of strings, and its entry id becomes the event id.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import attrs
 import orjson
 from scenario_engine.errors import BusError
-from scenario_engine.events import NO_HEADERS, Event
+from scenario_engine.spi import Event
 
 __all__ = ["decode_entry", "encode_payload", "entry_fields"]
+
+#: one shared empty mapping for events without headers (never mutated)
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 
 def _fallback(value: Any) -> Any:
@@ -101,7 +105,7 @@ def decode_entry(topic: str, entry_id: bytes, fields: Mapping[bytes, bytes]) -> 
         topic=topic,
         payload=orjson.loads(body),
         key=None if key is None else key.decode(),
-        headers=NO_HEADERS if headers is None else orjson.loads(headers),
+        headers=_NO_HEADERS if headers is None else orjson.loads(headers),
         id=fields.get(b"id", b"").decode(),
         time=float(fields.get(b"time", b"0")),
         cycle=int(fields.get(b"cycle", b"0")),

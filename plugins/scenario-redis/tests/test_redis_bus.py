@@ -354,3 +354,14 @@ def test_wildcards_learn_of_new_streams_from_other_buses_without_scanning(
     wait_until(bus, lambda: len(inbox) >= 1, TIMEOUT, what="the announced stream")
     assert inbox.topics == ["brand.new"]  # the announcement itself is not an event
     assert [f[b"topic"] for _, f in raw.xrange("scenario:topics")] == [b"brand.new"]
+
+
+def test_a_subscribed_key_that_is_not_a_stream_is_a_bus_error(
+    redis_server: BrokerServer, raw: redis.Redis, open_bus: list[RedisBus]
+) -> None:
+    """Reports a key of another type instead of failing obscurely."""
+    raw.set("plain", "a string")
+    bus = connect(redis_server.url, open_bus)
+    bus.subscribe("plain", Inbox())
+    with pytest.raises(BusError, match="refused to read the subscribed streams: WRONGTYPE"):
+        wait_until(bus, lambda: False, TIMEOUT)

@@ -145,7 +145,12 @@ class StreamReader(threading.Thread):
                         # the broker restarted empty: make the groups again
                         self._groups_ready.clear()
                         continue
-                    raise
+                    raise BusError(
+                        f"Redis at {self._config.redacted} refused to read the subscribed "
+                        f"streams: {err}",
+                        hint="is a subscribed key something other than a stream? "
+                        "keep runs apart with ?prefix=",
+                    ) from err
         except BusError as err:
             self.failure = err
         except Exception as err:  # never die silently: the bus re-raises on poll

@@ -127,7 +127,7 @@ CASES = [
                "'5s', '2m' or '1h' (got 'soon')"),
     Case("step without a type", {"notype.toml": PLAN + '[[plans.steps]]\nname = "a"\n'},
          load, "notype.toml:plans[0].steps[0].type: is required (hint: one of: phase, publish, "
-               "wait_for, do, check, generate)"),
+               "wait_for, do, check, generate, replay)"),
     Case("wrong format version", {"v2.toml": 'format = 2\n[[plans]]\nname = "p"\n'},
          load, "v2.toml:format: unsupported plan format 2 (this scenario-engine reads format 1) "
                "(hint: recompile the playbook with `scenario compile`, or install the "

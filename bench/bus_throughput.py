@@ -17,6 +17,12 @@ The raw loops serialise the payload too (any client must), so the ratio is
 what the adapter costs on top of the client: event encoding, buffering, the
 hand-over to the client's thread. Target: >= 0.8 everywhere.
 
+The ``engine on ... (e2e)`` rows run the whole engine: a generator publishes
+through the adapter and the run ends once the last event has come back from
+the broker and been recorded (the engine records what the broker delivered,
+not what it meant to send). Their raw loops do the same round trip by hand:
+publish every event, then read every one back and decode it.
+
 Each row is a function returning a :class:`Result`; add a row by writing one
 and decorating it with ``@row``. The script starts its own redis-server and
 nats-server (``scenario_engine.testing.servers``)::
@@ -262,6 +268,103 @@ def nats_jetstream(ctx: Context) -> Result:
                              _through(bus, events), raw_client)
         finally:
             bus.close()
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+def _engine_run(url: str, n: int) -> Callable[[], float]:
+    """The whole engine: a generator publishes ``n`` events through chaos-free plumbing to the
+    bus, and the run ends when the last one has come back and been recorded."""
+    from scenario_engine import Scenario
+    from scenario_engine.runtime import RunOptions, run_plan
+
+    plan = (
+        Scenario("bus-bench", seed=1)
+        .generator("counter", topic="bench.engine", every="10us")  # always behind: flat out
+        .phase("load", cycles=n)
+        .wait_for("bench.engine", where={"index": n - 1}, timeout="120s")
+        .build()
+    )
+
+    def run() -> float:
+        start = time.perf_counter()
+        result = run_plan(plan, RunOptions(bus=url, clock="wall", settle=0.0))
+        elapsed = time.perf_counter() - start
+        if result.topics.get("bench.engine") != n:
+            raise SystemExit(f"the engine recorded {result.topics} of {n} events on {url}")
+        return elapsed
+
+    return run
+
+
+@row
+def engine_redis(ctx: Context) -> Result:
+    n = len(ctx.work.events)
+    client = redis.Redis(port=ctx.redis.port)
+    stream = "bench.raw"
+
+    def raw_round_trip() -> float:
+        client.delete(stream)
+        pipe = client.pipeline(transaction=False)
+        dumps, loads = orjson.dumps, orjson.loads
+        start = time.perf_counter()
+        for index in range(n):
+            pipe.xadd(stream, {"payload": dumps({"index": index, "value": index}),
+                               "id": f"r-{index}", "time": repr(index * 1e-5), "cycle": "0",
+                               "source": "engine", "n": index})
+            if index % BATCH == BATCH - 1:
+                pipe.execute()
+        pipe.execute()
+        seen, last = 0, "0"
+        while seen < n:
+            for _, entries in client.xread({stream: last}, count=1000, block=1000):
+                for entry_id, fields in entries:
+                    loads(fields[b"payload"])
+                    last = entry_id
+                    seen += 1
+        return time.perf_counter() - start
+
+    try:
+        return alternate("engine on redis (e2e)", n, ctx.repeats,
+                         _engine_run(f"{ctx.redis.url}?batch={BATCH}", n), raw_round_trip)
+    finally:
+        client.close()
+
+
+@row
+def engine_nats(ctx: Context) -> Result:
+    n = len(ctx.work.events)
+    with raw_nats(ctx.nats.url) as (loop, nc):
+
+        async def round_trip() -> None:
+            done = asyncio.Event()
+            seen = 0
+
+            async def receive(msg: Any) -> None:
+                nonlocal seen
+                orjson.loads(msg.data)
+                seen += 1
+                if seen == n:
+                    done.set()
+
+            sub = await nc.subscribe("bench.raw", cb=receive, pending_msgs_limit=n + 1)
+            dumps = orjson.dumps
+            for index in range(n):
+                event = Event("bench.raw", id=f"r-{index}", time=index * 1e-5)
+                await nc.publish("bench.raw", dumps({"index": index, "value": index}),
+                                 headers=_headers(event))
+            await nc.flush()
+            await asyncio.wait_for(done.wait(), 120)
+            await sub.unsubscribe()
+
+        def raw_round_trip() -> float:
+            start = time.perf_counter()
+            loop.run_until_complete(round_trip())
+            return time.perf_counter() - start
+
+        return alternate("engine on nats (e2e)", n, ctx.repeats,
+                         _engine_run(f"{ctx.nats.url}?batch={BATCH}", n), raw_round_trip)
 
 
 # --------------------------------------------------------------------------- main

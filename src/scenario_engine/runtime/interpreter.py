@@ -230,7 +230,6 @@ class Run:
         try:
             self.bus.connect()
             self.bus.subscribe("*", self._observer())
-            self._declare_interest()
             self._start_systems()
             self._start_relays()
             self._arm_watchers(-1)
@@ -246,18 +245,6 @@ class Run:
         if infrastructure is not None:
             raise infrastructure
         return result
-
-    def _declare_interest(self) -> None:
-        """On a real bus, subscribe to the exact topics the plan waits for and judges, so
-        the bus reads them from the start instead of discovering them as they appear."""
-        if "virtual_time" in getattr(self.bus, "capabilities", frozenset()):
-            return  # a synchronous bus delivers everything to "*" already
-        topics = self.monitors.topics()
-        topics.update(s.topic for s in self.plan.steps if isinstance(s, WaitForStep))
-        topics.update(n.triggers.after for n in self.plan.chaos if n.triggers.after)
-        for topic in sorted(topics):
-            if not any(ch in topic for ch in "*?["):
-                self.bus.subscribe(topic, _ignore)
 
     def _start_systems(self) -> None:
         if not self.options.systems:
@@ -502,6 +489,3 @@ def _quote(part: str) -> str:
 
     return shlex.quote(part)
 
-
-def _ignore(event: Event) -> None:
-    """A handler for topics the run declares interest in; the "*" observer records them."""

@@ -94,6 +94,8 @@ class WallScheduler(Scheduler):
     """Real time scaled by ``speed``; ``poll(timeout)`` is called while waiting."""
 
     kind = "wall"
+    #: seconds of real time between polls while callbacks are due
+    POLL_EVERY = 0.005
 
     def __init__(self, poll: Callable[[float], int], speed: float = 1.0) -> None:
         super().__init__()
@@ -101,6 +103,7 @@ class WallScheduler(Scheduler):
         self.speed = speed
         self._start = time.monotonic()
         self._wall_start = datetime.now(UTC)
+        self._last_poll = self._start
 
     def _elapsed(self) -> float:
         return (time.monotonic() - self._start) * self.speed
@@ -117,6 +120,7 @@ class WallScheduler(Scheduler):
             if remaining <= 0:
                 return False
             self._poll(min(remaining, 0.05))
+            self._last_poll = time.monotonic()
             self.now = self._elapsed()
             if stop is not None and stop():
                 return True
@@ -134,7 +138,12 @@ class WallScheduler(Scheduler):
             if heap and heap[0][0] <= self.now and heap[0][0] <= end:
                 _, _, callback = heapq.heappop(heap)
                 callback()
-                self._poll(0)
+                # when behind schedule, callbacks run back to back; the bus is polled every
+                # few milliseconds, not after each one, so its publishes go out in batches
+                wall = time.monotonic()
+                if wall - self._last_poll >= self.POLL_EVERY:
+                    self._last_poll = wall
+                    self._poll(0)
                 if stop is not None and stop():
                     return True
                 continue

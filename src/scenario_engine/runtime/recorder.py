@@ -16,7 +16,7 @@ import orjson
 
 from scenario_engine.events import Event
 
-__all__ = ["Recorder", "encode_payload"]
+__all__ = ["Recorder"]
 
 _OPTIONS = orjson.OPT_APPEND_NEWLINE
 _dumps = orjson.dumps
@@ -30,11 +30,6 @@ def _default(obj: Any) -> Any:
     if hasattr(obj, "items"):
         return dict(obj.items())
     return str(obj)
-
-
-def encode_payload(value: Any) -> bytes:
-    """JSON bytes for any payload the engine may carry (attrs and dataclasses included)."""
-    return orjson.dumps(value, default=_default, option=orjson.OPT_NON_STR_KEYS)
 
 
 class Recorder:

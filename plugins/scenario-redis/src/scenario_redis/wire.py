@@ -30,9 +30,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-import attrs
 import orjson
-from scenario_engine.errors import BusError
+from scenario_engine.buses.wire import payload_json
 from scenario_engine.spi import Event
 
 __all__ = ["decode_entry", "encode_payload", "entry_fields"]
@@ -41,24 +40,9 @@ __all__ = ["decode_entry", "encode_payload", "entry_fields"]
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 
-def _fallback(value: Any) -> Any:
-    if attrs.has(type(value)):
-        return attrs.asdict(value)
-    if isinstance(value, set | frozenset):
-        return sorted(value, key=repr)
-    raise TypeError(f"type {type(value).__name__} is not JSON serializable")
-
-
 def encode_payload(topic: str, payload: Any) -> bytes:
     """The payload as JSON bytes; raises :class:`BusError` naming the topic if it cannot be."""
-    try:
-        return orjson.dumps(payload, default=_fallback)
-    except TypeError as err:
-        raise BusError(
-            f"cannot send the payload of an event on {topic!r} over Redis: {err}",
-            hint="payloads cross the wire as JSON: use dicts, lists, strings, "
-            "numbers (integers within 64 bits), booleans and None",
-        ) from err
+    return payload_json(topic, payload, "Redis")
 
 
 def entry_fields(event: Event, count: int = 0) -> list[Any]:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import nats
 import pytest
-from loguru import logger
 from nats.js.api import StreamConfig
 from scenario_engine.errors import BusError, UsageError
 from scenario_engine.events import Event
+from scenario_engine.testing import capture_log, closing_buses
 from scenario_engine.testing.bus_conformance import Inbox, drain, wait_until
 from scenario_engine.testing.servers import BrokerServer, NatsServer, free_port, started_server
 
@@ -40,11 +39,8 @@ def with_client(url: str, work: Callable[[Any], Awaitable[T]]) -> T:
 @pytest.fixture
 def opened() -> Iterator[list[NatsBus]]:
     """Buses to close after the test (also when it fails)."""
-    buses: list[NatsBus] = []
-    yield buses
-    for bus in buses:
-        with contextlib.suppress(BusError):
-            bus.close()
+    with closing_buses() as buses:
+        yield buses
 
 
 def connect(url: str, opened: list[NatsBus]) -> NatsBus:
@@ -56,13 +52,9 @@ def connect(url: str, opened: list[NatsBus]) -> NatsBus:
 
 @pytest.fixture
 def log_lines() -> Iterator[list[str]]:
-    """Everything scenario_nats logs during the test, with its bound extras."""
-    lines: list[str] = []
-    logger.enable("scenario_nats")
-    sink = logger.add(lambda m: lines.append(str(m)), format="{message} {extra}", level="DEBUG")
-    yield lines
-    logger.remove(sink)
-    logger.disable("scenario_nats")
+    """Everything scenario_nats logs during the test, formatted with its bound extras."""
+    with capture_log("scenario_nats") as lines:
+        yield lines
 
 
 def test_core_messages_are_the_topic_subject_with_json_body_and_headers(

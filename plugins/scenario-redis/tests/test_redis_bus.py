@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
-from loguru import logger
 from scenario_engine.errors import BusError, UsageError
 from scenario_engine.events import Event
+from scenario_engine.testing import capture_log, closing_buses
 from scenario_engine.testing.bus_conformance import Inbox, drain, wait_until
 from scenario_engine.testing.servers import BrokerServer, started_server
 
@@ -30,11 +29,8 @@ def raw(redis_server: BrokerServer) -> Iterator[redis.Redis]:
 @pytest.fixture
 def open_bus() -> Iterator[list[RedisBus]]:
     """Buses to close after the test (also when it fails)."""
-    buses: list[RedisBus] = []
-    yield buses
-    for bus in buses:
-        with contextlib.suppress(BusError):
-            bus.close()
+    with closing_buses() as buses:
+        yield buses
 
 
 def connect(url: str, opened: list[RedisBus]) -> RedisBus:
@@ -47,12 +43,8 @@ def connect(url: str, opened: list[RedisBus]) -> RedisBus:
 @pytest.fixture
 def log_lines() -> Iterator[list[str]]:
     """Everything scenario_redis logs during the test, formatted with its bound extras."""
-    lines: list[str] = []
-    logger.enable("scenario_redis")
-    sink = logger.add(lambda m: lines.append(str(m)), format="{message} {extra}", level="DEBUG")
-    yield lines
-    logger.remove(sink)
-    logger.disable("scenario_redis")
+    with capture_log("scenario_redis") as lines:
+        yield lines
 
 
 def test_topics_are_prefixed_streams_with_one_field_per_attribute(

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +21,7 @@ if TYPE_CHECKING:
     from scenario_engine.plan.nodes import Plan
     from scenario_engine.report.model import RunResult
 
-__all__ = ["read_events", "run"]
+__all__ = ["capture_log", "closing_buses", "read_events", "run"]
 
 
 def run(scenario: Scenario | Plan, **options: Any) -> RunResult:
@@ -49,3 +51,32 @@ def read_events(path: str | Path) -> list[dict[str, Any]]:
                 break
             events.append(orjson.loads(line))
     return events
+
+
+@contextlib.contextmanager
+def capture_log(package: str) -> Iterator[list[str]]:
+    """The log meanwhile, with ``package`` switched on: one line per record, with its extras."""
+    from loguru import logger
+
+    lines: list[str] = []
+    logger.enable(package)
+    sink = logger.add(lambda m: lines.append(str(m)), format="{message} {extra}", level="DEBUG")
+    try:
+        yield lines
+    finally:
+        logger.remove(sink)
+        logger.disable(package)
+
+
+@contextlib.contextmanager
+def closing_buses() -> Iterator[list[Any]]:
+    """A list to put buses in; each is closed at the end, even when the test failed."""
+    from scenario_engine.errors import BusError
+
+    buses: list[Any] = []
+    try:
+        yield buses
+    finally:
+        for bus in buses:
+            with contextlib.suppress(BusError):
+                bus.close()

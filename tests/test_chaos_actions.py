@@ -32,7 +32,7 @@ def delivered(result, topic: str = "tick") -> list[dict]:
     return [
         e
         for e in read_events(result.events_path)
-        if e["topic"] == topic and e.get("status") != "dropped"
+        if e["topic"] == topic and e.get("status") not in ("dropped", "held")
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -44,7 +45,9 @@ def feed(monitor, events, now=None):
             verdict = monitor.observe(event)
             if verdict is not None:
                 assert not verdict.passed
-                assert monitor.finish(event.time) is verdict
+                final = monitor.finish(event.time)
+                # the early verdict stands; a monitor that keeps observing refreshes its stats
+                assert attrs.evolve(final, stats={}) == attrs.evolve(verdict, stats={})
                 return verdict, event.seq
     end = now if now is not None else (events[-1].time if events else 0.0)
     return monitor.finish(end), None
@@ -426,7 +429,8 @@ def test_within_pairs_fifo_and_reports_latency_stats():
     assert verdict.passed
     assert verdict.expected == "every 'A' followed by 'B' within 200ms"
     assert verdict.actual == "all 2 answered; max 150ms"
-    assert verdict.stats == {"count": 2, "p50_ms": 100.0, "p95_ms": 150.0, "max_ms": 150.0,
+    assert verdict.stats == {"count": 2, "p50_ms": 100.0, "p95_ms": 150.0, "p99_ms": 150.0,
+                             "max_ms": 150.0, "late": 0,
                              "mean_ms": 125.0, "pending": 0, "unmatched": 0}
 
 
@@ -465,8 +469,9 @@ def test_within_by_key_pairs_on_the_key():
     assert verdict.passed
     assert verdict.expected == (
         "every 'OrderPlaced' followed by 'OrderFilled' within 200ms with the same orderId")
-    assert verdict.stats == {"count": 2, "p50_ms": 40.0, "p95_ms": 150.0, "max_ms": 150.0,
-                             "mean_ms": 95.0, "pending": 0, "unmatched": 1, "unkeyed": 1}
+    assert verdict.stats == {"count": 2, "p50_ms": 40.0, "p95_ms": 150.0, "p99_ms": 150.0,
+                             "max_ms": 150.0, "late": 0, "mean_ms": 95.0, "pending": 0,
+                             "unmatched": 1, "unkeyed": 1}
 
 
 def test_within_by_key_answers_repeated_keys_in_order():
@@ -513,11 +518,15 @@ def test_within_pending_at_the_end_fail_past_or_before_their_deadline():
     assert verdict.actual == "2 'A' got no 'B' within 500ms"
 
 
-def test_within_with_no_first_passes():
-    """Nothing to answer passes vacuously."""
+def test_within_with_no_first_fails_unless_empty_is_allowed():
+    """Nothing to answer judged nothing: a failure, unless allow_empty says it is expected."""
     verdict, _ = feed(WithinMonitor("A", "B", ms=5), stream(("B", 0)))
-    assert (verdict.passed, verdict.actual) == (True, "saw no 'A'")
-    assert verdict.stats == {"count": 0, "pending": 0, "unmatched": 1}
+    assert (verdict.passed, verdict.actual) == (
+        False, "saw no 'A'; nothing to judge; allow_empty=True says that is expected")
+    assert verdict.stats == {"count": 0, "pending": 0, "unmatched": 1, "late": 0,
+                             "vacuous": True}
+    verdict, _ = feed(WithinMonitor("A", "B", ms=5, allow_empty=True), stream(("B", 0)))
+    assert (verdict.passed, verdict.actual) == (True, "saw no 'A' (allowed by allow_empty=True)")
 
 
 def test_within_percentiles_are_nearest_rank():

@@ -152,6 +152,11 @@ class ChaosContext(Protocol):
         """Deliver ``event`` later, through the actions after this one."""
         ...
 
+    def hold(self, event: Event) -> None:
+        """Announce that ``event`` (about to be returned as no emission) is held back and
+        delivered later, not lost: the log and the counts say ``held``, not ``dropped``."""
+        ...
+
     def call_later(self, delay: float, callback: Callable[[], None]) -> None:
         """Run ``callback`` on the run's clock ``delay`` seconds from now."""
         ...
@@ -169,7 +174,8 @@ class ChaosAction(Protocol):
     between, after, every, where, max_times) and calls ``apply`` only for
     matched events, so an implementer writes the effect alone:
 
-    - return ``[(0.0, event)]`` to pass it, ``[]`` to drop it,
+    - return ``[(0.0, event)]`` to pass it, ``[]`` to drop it (or, after
+      ``ctx.hold(event)``, to keep it and deliver it later with ``ctx.emit``),
       ``[(0.0, changed)]`` to change it, ``[(0.2, event)]`` to delay it,
       several emissions to duplicate it or add events;
     - ``effect`` names what it does in reports (``"delay"``, ``"drop"``...);

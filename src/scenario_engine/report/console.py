@@ -20,6 +20,17 @@ def _seconds(value: float) -> str:
     return format_duration(round(value, 3)) if value else "0s"
 
 
+def _held(result: RunResult) -> str:
+    """What chaos held back and delivered later: never counted as dropped."""
+    if not result.events_held:
+        return ""
+    text = f" ({result.events_released} held by chaos, then released"
+    still = result.events_held - result.events_released
+    if still > 0:
+        text += f"; {still} still held when the run ended"
+    return text + ")"
+
+
 def render_summary(result: RunResult, *, color: bool = False, verbose: bool = False) -> str:
     """Lines for one run: verdict, counts, failures with witnesses, chaos, replay command."""
     style = click.style if color else (lambda text, **kw: text)
@@ -29,7 +40,8 @@ def render_summary(result: RunResult, *, color: bool = False, verbose: bool = Fa
     lines = [
         (
             f"{head} {result.name} (seed {result.seed}, {result.bus}, {result.clock} clock): "
-            f"{result.events_recorded} events delivered, {result.events_dropped} dropped, "
+            f"{result.events_recorded} events delivered{_held(result)}, "
+            f"{result.events_dropped} dropped, "
             f"{_seconds(result.virtual_duration)} clock time in {result.wall_duration:.2f}s"
         )
     ]

@@ -61,7 +61,13 @@ class ChaosResult:
 
 @attrs.frozen
 class RunResult:
-    """Everything a run produced; ``status`` is passed, failed, error or interrupted."""
+    """Everything a run produced; ``status`` is passed, failed, error or interrupted.
+
+    ``events_recorded`` counts deliveries (``events_released`` of them were held
+    by chaos first); ``events_dropped`` counts only real losses; ``events_held``
+    counts the holds (an event still held when a run was cut short is held and
+    not released).
+    """
 
     name: str
     seed: int
@@ -74,6 +80,8 @@ class RunResult:
     topics: Mapping[str, int] = attrs.field(factory=dict)
     events_recorded: int = 0
     events_dropped: int = 0
+    events_held: int = 0
+    events_released: int = 0
     virtual_duration: float = 0.0
     wall_duration: float = 0.0
     generators: Mapping[str, Any] = attrs.field(factory=dict)

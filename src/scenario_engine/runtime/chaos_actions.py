@@ -84,6 +84,7 @@ class ReorderEffect:
     def apply(self, event: Event, ctx: ChaosContext) -> Sequence[Emission]:
         self.held.append(event)
         if len(self.held) < self.window:
+            ctx.hold(event)
             return []
         batch, self.held = self.held, []
         order = list(range(len(batch)))
@@ -210,6 +211,7 @@ class OutageEffect:
                 ctx.call_later(self.duration, lambda: self._flush(ctx))
         if self.buffer:
             self.held.append(event)
+            ctx.hold(event)
         else:
             self.lost += 1
         return []

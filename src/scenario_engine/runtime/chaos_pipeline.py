@@ -2,8 +2,10 @@
 
 An action's emissions continue to the next action (now, or after their
 delay on the run's clock); what leaves the last action is handed to the
-bus. Drops are reported to the recorder so the log shows every event chaos
-touched.
+bus. Drops and holds are reported to the recorder so the log shows every
+event chaos touched: an action that returns no emission loses the event,
+unless it called :meth:`ChaosStage.hold` on it first (it delivers it later,
+through ``emit`` or a later ``apply``'s emissions).
 """
 
 from __future__ import annotations
@@ -62,6 +64,11 @@ class ChaosStage:
     def emit(self, event: Event, delay: float = 0.0) -> None:
         self._pipeline.forward(event, self.index + 1, delay)
 
+    def hold(self, event: Event) -> None:
+        """Say that ``event`` is held back, not lost: it is logged ``held`` now and
+        ``released`` when delivered."""
+        self._pipeline.hold(event, self.label)
+
     def call_later(self, delay: float, callback: Callable[[], None]) -> None:
         self._pipeline.scheduler.call_later(delay, callback)
 
@@ -85,10 +92,14 @@ class ChaosPipeline:
         dropped: Callable[[Event, str], None],
         phase: Callable[[], str | None],
         new_id: Callable[[], str],
+        held: Callable[[Event, str], None] | None = None,
     ) -> None:
         self.scheduler = scheduler
         self.deliver = deliver
         self.dropped = dropped
+        self._held = held
+        #: holds announced so far: an action that returned nothing and held nothing dropped
+        self._holds = 0
         self.phase = phase
         self.new_id = new_id
         self.stages: list[ChaosStage] = []
@@ -106,6 +117,11 @@ class ChaosPipeline:
         #: whether delivered events still need to be shown to ``after=`` triggers
         self.watching = bool(self._after_gates)
         self._windows = any(s.has_window for s in self.stages)
+
+    def hold(self, event: Event, label: str) -> None:
+        self._holds += 1
+        if self._held is not None:
+            self._held(event, label)
 
     def _route(self, topic: str) -> tuple[ChaosStage, ...]:
         route = tuple(s for s in self.stages if s.gate.topic_matches(topic))
@@ -152,10 +168,12 @@ class ChaosPipeline:
                     stage.gate.applied += 1
             if not hit:
                 continue
+            holds = self._holds
             emissions = stage.apply(event, stage)
             label = stage.label
             if not emissions:
-                self.dropped(event, label)
+                if self._holds == holds:  # not held by the action: lost
+                    self.dropped(event, label)
                 return
             for delay, out in emissions:
                 if label not in out.marks:

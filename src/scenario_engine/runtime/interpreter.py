@@ -138,6 +138,7 @@ class Run:
             dropped=self._dropped,
             phase=lambda: self.phase,
             new_id=self.new_id,
+            held=self._held,
         )
         self.send = self.pipeline.send
         self.templates: dict[int, Callable[[Mapping[str, Any]], Any]] = {}
@@ -158,6 +159,9 @@ class Run:
 
     def _dropped(self, event: Event, label: str) -> None:
         self.recorder.dropped_event(event, self.scheduler.now, label)
+
+    def _held(self, event: Event, label: str) -> None:
+        self.recorder.held_event(event, self.scheduler.now, label)
 
     def _observer(self) -> Callable[[Event], None]:
         """What sees every delivered event: the log, then the monitors, then ``after=`` triggers."""
@@ -180,7 +184,7 @@ class Run:
         if self.options.fail_fast:
             self.scheduler.stopped = True
 
-    def handler_error(self, label: str, event: Event, err: Exception) -> None:
+    def handler_error(self, label: str, event: Event, err: BaseException) -> None:
         """A system under test raised in a handler: a step error; the run goes on unless
         fail-fast."""
         message = (
@@ -265,7 +269,7 @@ class Run:
                 ) from err
             try:
                 factory(EngineBus(self, label), **thaw(node.params))
-            except Exception as err:
+            except (Exception, SystemExit) as err:
                 self.errors.append(f"system {label} failed to start: {err}")
                 self.steps.append(
                     StepResult(
@@ -322,7 +326,7 @@ class Run:
                     result = handler(self, step, index)
                 except (ScenarioError, _StopRun):
                     raise
-                except Exception as err:  # a component's bug: this step's error, and the end
+                except (Exception, SystemExit) as err:  # a bug: this step's error, and the end
                     message = (
                         f"{type(err).__name__} in step {step_kind(step)} "
                         f"{step_label(step)!r}: {err}"
@@ -443,8 +447,10 @@ class Run:
             assertions=all_assertions,
             chaos=self.pipeline.results(),
             topics=dict(self.recorder.topics),
-            events_recorded=self.recorder.seq - self.recorder.dropped,
+            events_recorded=self.recorder.seq - self.recorder.dropped - self.recorder.held,
             events_dropped=self.recorder.dropped,
+            events_held=self.recorder.held,
+            events_released=self.recorder.released,
             virtual_duration=self.scheduler.now,
             wall_duration=time.perf_counter() - self._wall_start,
             generators={g.topic: g.summary() for g in self.generators},

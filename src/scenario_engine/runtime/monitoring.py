@@ -25,6 +25,13 @@ class _Slot:
     topics: TopicPattern
     checkpoint: str | None
     result: AssertionResult | None = None
+    #: the monitor keeps seeing events after its first failure (its statistics need them)
+    persistent: bool = False
+    finished: bool = False
+
+    @property
+    def routed(self) -> bool:
+        return self.result is None or (self.persistent and not self.finished)
 
 
 class Watcher:
@@ -60,10 +67,18 @@ class MonitorSet:
         self._slots: list[_Slot] = []
         self._watchers: list[Watcher] = []
         self._routes: dict[str, tuple[tuple[_Slot | None, Callable[[Event], Any]], ...]] = {}
+        #: what the run saw and declared, for monitors that review an empty verdict
+        self.census: Any = None
 
     def add(self, ref: Ref, where: str, checkpoint: str | None = None) -> None:
         monitor = self._registry.create("assertion", ref.name, thaw(ref.params), where=where)
-        slot = _Slot(describe_ref(ref), monitor, TopicPattern(monitor.topics), checkpoint)
+        slot = _Slot(
+            describe_ref(ref),
+            monitor,
+            TopicPattern(monitor.topics),
+            checkpoint,
+            persistent=bool(getattr(monitor, "observes_after_failure", False)),
+        )
         self._slots.append(slot)
         self._routes.clear()
 
@@ -79,7 +94,7 @@ class MonitorSet:
         route: tuple[tuple[_Slot | None, Callable[[Event], Any]], ...] = tuple(
             (slot, slot.monitor.observe)
             for slot in self._slots
-            if slot.result is None and slot.topics(topic)
+            if slot.routed and slot.topics(topic)
         )
         route += tuple((None, w.observe) for w in self._watchers)
         self._routes[topic] = route
@@ -103,7 +118,12 @@ class MonitorSet:
                 verdict = Verdict(
                     False, "the monitor to run", f"it raised {type(err).__name__}: {err}"
                 )
-            if verdict is not None and slot is not None and not verdict.passed:
+            if (
+                verdict is not None
+                and slot is not None
+                and not verdict.passed
+                and slot.result is None
+            ):
                 self._fail(slot, verdict)  # later events take routes without it
 
     def finish(self, checkpoint: str | None) -> list[AssertionResult]:
@@ -112,14 +132,26 @@ class MonitorSet:
         for slot in self._slots:
             if slot.checkpoint != checkpoint:
                 continue
-            if slot.result is None:
+            if slot.result is None or slot.routed:
+                early = slot.result
                 try:
                     verdict = slot.monitor.finish(self._now())
+                    review = getattr(slot.monitor, "review", None)
+                    if review is not None and self.census is not None:
+                        verdict = review(verdict, self.census)
                 except Exception as err:
                     verdict = Verdict(
                         False, "the monitor to finish", f"it raised {type(err).__name__}: {err}"
                     )
-                slot.result = _result(slot, verdict, at=None)
+                except SystemExit as err:  # a user's check calling sys.exit fails that check
+                    verdict = Verdict(
+                        False, "the monitor to finish", f"it called sys.exit({err.code!r})"
+                    )
+                if early is not None:  # failed early: keep when, refresh the statistics
+                    slot.result = attrs.evolve(early, stats=dict(verdict.stats))
+                else:
+                    slot.result = _result(slot, verdict, at=None)
+                slot.finished = True
                 self._routes.clear()
             results.append(slot.result)
         return results

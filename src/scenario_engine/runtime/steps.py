@@ -171,8 +171,12 @@ def run_do(run: Run, step: DoStep, index: int) -> StepResult:
     try:
         fn = step.fn.resolve()
         fn(StepContext(run, step.name))
-    except Exception as err:
-        message = f"do({step.name}) raised {type(err).__name__}: {err}"
+    except (Exception, SystemExit) as err:  # sys.exit in a step ends the step, not the run
+        message = (
+            f"do({step.name}) called sys.exit({err.code!r})"
+            if isinstance(err, SystemExit)
+            else f"do({step.name}) raised {type(err).__name__}: {err}"
+        )
         run.errors.append(message)
         return run.step_result(
             step, index, start, status="error", message=message, detail=traceback_excerpt(err)
@@ -311,6 +315,10 @@ def _publish_recorded(run: Run, line: Mapping[str, Any]) -> None:
     )
 
 
+#: log lines that are not deliveries (a held event's delivery is its ``released`` line)
+_NOT_DELIVERED = frozenset({"dropped", "held"})
+
+
 def read_replay(
     path: Path, topics: tuple[str, ...], sources: tuple[str, ...]
 ) -> list[dict[str, Any]]:
@@ -322,7 +330,7 @@ def read_replay(
             if not raw.endswith(b"\n"):
                 break  # a torn last line: the recording process died mid-write
             line = orjson.loads(raw)
-            if line.get("status") == "dropped" or not wanted(line["topic"]):
+            if line.get("status") in _NOT_DELIVERED or not wanted(line["topic"]):
                 continue
             if sources and line.get("source") not in sources:
                 continue

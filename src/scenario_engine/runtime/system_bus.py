@@ -58,7 +58,7 @@ class EngineBus:
         def guarded(event: Event) -> None:
             try:
                 handler(event)
-            except Exception as err:
+            except (Exception, SystemExit) as err:  # sys.exit too: its error, not the run's end
                 run.handler_error(label, event, err)
 
         run.bus.subscribe(pattern, guarded)

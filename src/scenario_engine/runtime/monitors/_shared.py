@@ -42,6 +42,19 @@ def by_param(value: Any) -> str | None:
     return value
 
 
+def flag_param(param: str, value: Any) -> bool:
+    """A true/false parameter (``allow_empty``, ``gaps``)."""
+    if not isinstance(value, bool):
+        raise ParamError(param, "must be true or false", value)
+    return value
+
+
+#: the note a verdict's actual text carries when it judged nothing and that is fine
+ALLOWED = "allowed by allow_empty=True"
+#: the hint a failing empty verdict gives
+EMPTY_HINT = "nothing to judge; allow_empty=True says that is expected"
+
+
 def callable_name(fn: Any) -> str:
     """A function as the user wrote it (its qualified name), not its address."""
     return str(getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or fn)

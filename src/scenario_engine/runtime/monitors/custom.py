@@ -27,7 +27,8 @@ class CustomMonitor:
 
     Texts: expected ``custom check 'fills_match' passes``; actual the
     message, ``returned False on 12 events``, ``raised ZeroDivisionError:
-    division by zero``, ``passed on 12 events``.
+    division by zero``, ``called sys.exit(3); a check returns or raises
+    AssertionError instead of exiting``, ``passed on 12 events``.
     """
 
     __slots__ = ("_events", "_fn", "expected", "topics")
@@ -66,6 +67,12 @@ class CustomMonitor:
             return Verdict(False, self.expected, first_line or "assertion failed", (), stats)
         except Exception as err:  # the user's check failing is this assertion's failure
             return Verdict(False, self.expected, f"raised {type(err).__name__}: {err}", (), stats)
+        except SystemExit as err:  # ends the check, never the run: the report is still written
+            actual = (
+                f"called sys.exit({err.code!r}); a check returns or raises AssertionError "
+                "instead of exiting"
+            )
+            return Verdict(False, self.expected, actual, (), stats)
         if result is None or result is True:
             return Verdict(True, self.expected, f"passed on {n} events", (), stats)
         if result is False:

@@ -8,15 +8,21 @@ from array import array
 from collections import deque
 from typing import Any
 
+import attrs
+
 from scenario_engine.events import Event, TopicPattern
 from scenario_engine.runtime.monitors._shared import (
+    ALLOWED,
+    EMPTY_HINT,
     EPSILON,
     MISSING,
     PLAIN_KEYS,
     by_param,
+    flag_param,
     format_ms,
     getter,
     hashable,
+    plural,
     quote,
     topic_param,
 )
@@ -70,6 +76,7 @@ class LatencyStats:
             "count": self.count,
             "p50_ms": rank(50),
             "p95_ms": rank(95),
+            "p99_ms": rank(99),
             "max_ms": round(self.maximum, 3),
             "mean_ms": round(self.total / self.count, 3),
         }
@@ -101,16 +108,28 @@ class WithinMonitor:
     after 'OrderPlaced' for orderId='o-1'``, ``no 'OrderFilled' within 200ms
     of 'OrderPlaced' for orderId='o-2'``, ``2 'OrderPlaced' got no
     'OrderFilled' within 200ms; 1 more still waited when the run ended``,
-    ``all 10 answered; max 120ms``, ``saw no 'OrderPlaced'``.
+    ``all 10 answered; max 120ms``. Every pair's latency is measured, also
+    after the first failure (the verdict is the first failure; its stats
+    cover the whole run: count, p50, p95, p99, max, and ``late``).
+
+    Judging nothing fails: ``saw no 'OrderPlaced'; nothing to judge;
+    allow_empty=True says that is expected`` (with ``allow_empty=True`` it
+    holds, ``stats["vacuous"]`` set), and ``45 'OrderPlaced' events arrived,
+    none with 'orderId': nothing to judge`` whatever ``allow_empty`` says.
     """
 
+    #: keep routing events here after the first failure: the latency statistics need them
+    observes_after_failure = True
+
     __slots__ = (
+        "_allow_empty",
         "_by",
         "_extra",
         "_failed",
         "_first",
         "_key",
         "_kinds",
+        "_late",
         "_latencies",
         "_limit",
         "_match_first",
@@ -120,12 +139,21 @@ class WithinMonitor:
         "_queue",
         "_then",
         "_unkeyed",
+        "_unkeyed_first",
         "_unmatched",
         "expected",
         "topics",
     )
 
-    def __init__(self, first: str, then: str, ms: float, by: str | None = None) -> None:
+    def __init__(
+        self,
+        first: str,
+        then: str,
+        ms: float,
+        by: str | None = None,
+        allow_empty: bool = False,
+    ) -> None:
+        self._allow_empty = flag_param("allow_empty", allow_empty)
         self._first, self._then = topic_param("first", first), topic_param("then", then)
         if (
             isinstance(ms, bool)
@@ -152,7 +180,7 @@ class WithinMonitor:
         self._pending: dict[Any, list[Any]] = {}
         self._extra: dict[Any, deque[list[Any]]] = {}
         self._latencies = LatencyStats()
-        self._unmatched = self._unkeyed = 0
+        self._unmatched = self._unkeyed = self._unkeyed_first = self._late = 0
         self._failed: Verdict | None = None
 
     def _kind(self, topic: str) -> int:
@@ -166,8 +194,6 @@ class WithinMonitor:
         return "" if self._by is None else f" for {self._by}={key!r}"
 
     def observe(self, event: Event) -> Verdict | None:
-        if self._failed is not None:
-            return None
         kind = self._kinds.get(event.topic)
         if kind is None:
             kind = self._kind(event.topic)
@@ -177,6 +203,8 @@ class WithinMonitor:
             key = keyed(event.payload)
             if key is MISSING:
                 self._unkeyed += 1
+                if kind & _FIRST:
+                    self._unkeyed_first += 1
                 return None
             if key.__class__ not in PLAIN_KEYS:
                 key = hashable(key)
@@ -196,6 +224,8 @@ class WithinMonitor:
                 latency = event.time - record[0].time
                 self._latencies.add(latency * 1000.0)
                 if latency > self._limit:
+                    self._late += 1
+                if latency > self._limit and self._failed is None:
                     actual = (
                         f"{event.topic!r} came {format_ms(latency * 1000.0)}ms after "
                         f"{record[0].topic!r}{self._key_text(key)}"
@@ -208,7 +238,7 @@ class WithinMonitor:
                     break
             else:
                 head = queue[0]
-                if event.time - head[0].time > self._limit:
+                if event.time - head[0].time > self._limit and self._failed is None:
                     actual = (
                         f"no {self._then!r} within {format_ms(self._ms)}ms of "
                         f"{head[0].topic!r}{self._key_text(head[1])}"
@@ -220,6 +250,19 @@ class WithinMonitor:
             if keyed is not None and self._pending.setdefault(key, record) is not record:
                 self._extra.setdefault(key, deque()).append(record)
         return None
+
+    def _empty(self, stats: dict[str, Any]) -> Verdict:
+        """Nothing was judged: no ``first`` at all, or none carrying the ``by`` key."""
+        stats["vacuous"] = True
+        if self._unkeyed_first:
+            actual = (
+                f"{plural(self._unkeyed_first, self._first)} arrived, none with {self._by!r}: "
+                "nothing to judge"
+            )
+            return Verdict(False, self.expected, actual, (), stats)
+        if self._allow_empty:
+            return Verdict(True, self.expected, f"saw no {self._first!r} ({ALLOWED})", (), stats)
+        return Verdict(False, self.expected, f"saw no {self._first!r}; {EMPTY_HINT}", (), stats)
 
     def _promote(self, key: Any) -> None:
         """The key's next pending first (a duplicate key) becomes the one to answer."""
@@ -237,20 +280,23 @@ class WithinMonitor:
         stats = self._latencies.stats()
         stats["pending"] = sum(1 for record in self._queue if not record[2])
         stats["unmatched"] = self._unmatched
+        stats["late"] = self._late
         if self._by is not None:
             stats["unkeyed"] = self._unkeyed
         return stats
 
     def finish(self, now: float) -> Verdict:
-        if self._failed is not None:
-            return self._failed
-        waiting = [record[0] for record in self._queue if not record[2]]
         stats = self._stats()
+        if self._failed is not None:  # the first failure, with the whole run's statistics
+            return attrs.evolve(self._failed, stats=stats)
+        waiting = [record[0] for record in self._queue if not record[2]]
         if not waiting:
             answered = self._latencies.count
             if not answered:
-                return Verdict(True, self.expected, f"saw no {self._first!r}", (), stats)
+                return self._empty(stats)
             actual = f"all {answered} answered; max {format_ms(self._latencies.maximum)}ms"
+            if self._unkeyed:
+                actual += f"; {self._unkeyed} event(s) without {self._by!r} were not judged"
             return Verdict(True, self.expected, actual, (), stats)
         late = [e for e in waiting if now - e.time > self._limit]
         parts = []

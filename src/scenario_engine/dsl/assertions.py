@@ -14,6 +14,9 @@ __all__ = ["Always", "AssertionSpec", "Count", "Custom", "Never", "Sequence", "W
 
 
 class AssertionSpec(Spec):
+    """``allow_empty=True`` on a built-in assertion says that judging nothing is expected
+    (no event on its topic): without it, such a verdict fails or says so."""
+
     __kind__: ClassVar[str] = "assertion"
 
 
@@ -26,6 +29,15 @@ def _where(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
                  f"{attribute.name} must be a callable or a mapping of payload paths "
                  f"(got {value!r})")]
     )
+
+
+def _flag(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, bool):
+        cls = type(instance).__name__
+        raise SpecError(
+            [Problem(f"{cls}({attribute.name}=...)",
+                     f"{attribute.name} must be True or False (got {value!r})")]
+        )
 
 
 def _non_empty_topic(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -48,6 +60,7 @@ class Count(AssertionSpec):
     max: int | None = attrs.field(default=None, kw_only=True, validator=at_least(0))
     exact: int | None = attrs.field(default=None, kw_only=True, validator=at_least(0))
     where: Any = attrs.field(default=None, kw_only=True, validator=_where)
+    allow_empty: bool = attrs.field(default=False, kw_only=True, validator=_flag)
 
     def __attrs_post_init__(self) -> None:
         if self.min is None and self.max is None and self.exact is None:
@@ -73,8 +86,11 @@ class Sequence(AssertionSpec):
     topics: tuple[str, ...]
     by: str | None = None
     gaps: bool = True
+    allow_empty: bool = attrs.field(default=False, validator=_flag)
 
-    def __init__(self, *topics: str, by: str | None = None, gaps: bool = True) -> None:
+    def __init__(
+        self, *topics: str, by: str | None = None, gaps: bool = True, allow_empty: bool = False
+    ) -> None:
         if len(topics) == 1 and isinstance(topics[0], list | tuple):
             topics = tuple(topics[0])
         if len(topics) < 2 or not all(isinstance(t, str) and t for t in topics):
@@ -82,7 +98,7 @@ class Sequence(AssertionSpec):
                 [Problem("Sequence(...)", f"needs at least two topics (got {topics!r})",
                          "Sequence('OrderPlaced', 'OrderFilled')")]
             )
-        self.__attrs_init__(topics=tuple(topics), by=by, gaps=gaps)
+        self.__attrs_init__(topics=tuple(topics), by=by, gaps=gaps, allow_empty=allow_empty)
 
 
 @attrs.frozen(repr=False)
@@ -94,6 +110,7 @@ class Never(AssertionSpec):
 
     topic: str = attrs.field(validator=_non_empty_topic)
     where: Any = attrs.field(default=None, kw_only=True, validator=_where)
+    allow_empty: bool = attrs.field(default=False, kw_only=True, validator=_flag)
 
 
 @attrs.frozen(repr=False)
@@ -107,6 +124,7 @@ class Within(AssertionSpec):
     then: str = attrs.field(validator=_non_empty_topic)
     ms: float = attrs.field(kw_only=True, validator=at_least(0))
     by: str | None = attrs.field(default=None, kw_only=True)
+    allow_empty: bool = attrs.field(default=False, kw_only=True, validator=_flag)
 
 
 @attrs.frozen(repr=False)
@@ -118,6 +136,7 @@ class Always(AssertionSpec):
 
     topic: str = attrs.field(validator=_non_empty_topic)
     predicate: Any = attrs.field(validator=_where)
+    allow_empty: bool = attrs.field(default=False, kw_only=True, validator=_flag)
 
 
 @attrs.frozen(repr=False)

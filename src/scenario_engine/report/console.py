@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 
@@ -18,6 +19,31 @@ _COLOR = {"passed": "green", "failed": "red", "error": "red", "interrupted": "ye
 
 def _seconds(value: float) -> str:
     return format_duration(round(value, 3)) if value else "0s"
+
+
+_LATENCIES = (("p50", "p50_ms"), ("p95", "p95_ms"), ("p99", "p99_ms"), ("max", "max_ms"))
+
+
+def format_ms(ms: float) -> str:
+    return f"{ms:.3f}".rstrip("0").rstrip(".")
+
+
+def latency_line(stats: Mapping[str, Any]) -> str:
+    """``174 pairs: p50 12ms, p95 40ms, p99 52ms, max 60ms; 6 late`` (every pair, also those
+    after a first failure), or "" for stats without latencies."""
+    count = stats.get("count")
+    if not count or "p50_ms" not in stats:
+        return ""
+    parts = ", ".join(
+        f"{name} {format_ms(stats[key])}ms"
+        for name, key in _LATENCIES
+        if key in stats
+    )
+    late = stats.get("late")
+    text = f"{count} pair{'s' if count != 1 else ''}: {parts}" + (f"; {late} late" if late else "")
+    if stats.get("approximate"):
+        text += " (percentiles estimated from a sample)"
+    return text
 
 
 def _held(result: RunResult) -> str:
@@ -54,17 +80,30 @@ def render_summary(result: RunResult, *, color: bool = False, verbose: bool = Fa
             if step.detail and step.status != "passed":
                 lines += [f"      {line}" for line in step.detail.splitlines()]
     for assertion in result.assertions:
+        vacuous = bool(assertion.stats.get("vacuous"))
+        latency = latency_line(assertion.stats)
+        where = f" [checkpoint {assertion.checkpoint}]" if assertion.checkpoint else ""
         if assertion.passed and not verbose:
+            # a pass that judged nothing is said; a latency assertion shows its distribution
+            if vacuous:
+                lines.append(f"  {style('note', fg='yellow')} {assertion.label}{where}: "
+                             f"{assertion.actual}")
+            elif latency:
+                lines.append(f"  {style('ok  ', fg='green')} {assertion.label}{where}: {latency}")
             continue
         mark = style("ok  ", fg="green") if assertion.passed else style("FAIL", fg="red")
-        where = f" [checkpoint {assertion.checkpoint}]" if assertion.checkpoint else ""
         when = f" at {assertion.at:.3f}s" if assertion.at is not None else ""
         lines.append(f"  {mark} {assertion.label}{where}{when}")
-        if not assertion.passed or verbose:
-            lines += [f"       {line}" for line in assertion.explain().splitlines()]
+        lines += [f"       {line}" for line in assertion.explain().splitlines()]
+        if latency:
+            lines.append(f"       latency:  {latency}")
     passed = sum(a.passed for a in result.assertions)
     if result.assertions:
-        lines.append(f"  assertions: {passed}/{len(result.assertions)} held")
+        empty = sum(1 for a in result.assertions if a.passed and a.stats.get("vacuous"))
+        lines.append(
+            f"  assertions: {passed}/{len(result.assertions)} held"
+            + (f" ({empty} of them judged nothing)" if empty else "")
+        )
     applied = [c for c in result.chaos if c.applied]
     if result.chaos:
         lines.append(

@@ -28,6 +28,7 @@ from scenario_engine.plan.nodes import (
 from scenario_engine.plan.values import FrozenMap, thaw
 from scenario_engine.registry import Registry, default_registry
 from scenario_engine.report.model import AssertionResult, RunResult, StepResult
+from scenario_engine.runtime.census import TopicCensus, declared_topics
 from scenario_engine.runtime.chaos_pipeline import ChaosPipeline
 from scenario_engine.runtime.generation import GeneratorState
 from scenario_engine.runtime.monitoring import MonitorSet, Watcher
@@ -113,6 +114,9 @@ class Run:
             events_path = self.directory / "events.jsonl"
         self.recorder = Recorder(events_path)
         self.monitors = MonitorSet(self.registry, self._now, self._assertion_failed)
+        self.monitors.census = TopicCensus(
+            declared_topics(plan), self.recorder.topics, self.recorder.touched
+        )
         for i, ref in enumerate(plan.expectations):
             self.monitors.add(ref, where=f"expectations[{i}]")
         for i, step in enumerate(plan.steps):

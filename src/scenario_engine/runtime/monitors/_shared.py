@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import operator
 from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Sequence as SequenceABC
@@ -9,7 +10,7 @@ from itertools import islice
 from typing import Any
 
 from scenario_engine.events import Event, TopicPattern, payload_get
-from scenario_engine.spi import ParamError, Witness, compile_where, witness
+from scenario_engine.spi import ParamError, Verdict, Witness, compile_where, witness
 
 MAX_WITNESSES = 5
 #: a payload path that is not there
@@ -190,3 +191,81 @@ def compile_condition(where: Any) -> Callable[[Event], bool] | None:
         return True
 
     return every
+
+
+# --------------------------------------------------------------------------- judging nothing
+
+
+def alternatives(names: SequenceABC[str]) -> str:
+    """``'A'``, ``'A' or 'B'``, ``'A', 'B' or 'C'``."""
+    quoted = [repr(n) for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def unknown_topic(verdict: Verdict, topic: str, census: Any) -> Verdict:
+    """A verdict over ``topic`` reviewed against what the run saw and the plan declares.
+
+    A topic nothing published (delivered, held or dropped) and the plan names
+    nowhere judged nothing: the verdict says so, and fails when the name is
+    close to one that was there (a misspelling: ``did you mean 'OrderRejected'?``).
+    """
+    if census.known(topic):
+        return verdict
+    stats = {**verdict.stats, "vacuous": True}
+    base, hint = verdict.actual, ""
+    if base.endswith(f"; {EMPTY_HINT}"):  # the hint reads last
+        base, hint = base[: -len(EMPTY_HINT) - 2], f"; {EMPTY_HINT}"
+    actual = f"{base}; nothing in this run published {topic!r} and the plan declares no such topic"
+    close = census.suggest(topic)
+    if close:
+        actual += f"; did you mean {alternatives(close)}?"
+    actual += hint
+    return Verdict(
+        verdict.passed and not close, verdict.expected, actual, verdict.witnesses, stats
+    )
+
+
+class FieldProbe:
+    """Whether any event carried every payload path a mapping ``where`` reads.
+
+    A condition over a field no event has never applied: the verdict says so
+    (and suggests a close field name) instead of counting silence as a pass.
+    """
+
+    __slots__ = ("_getters", "carried", "keys", "paths", "seen")
+
+    def __init__(self, where: Any) -> None:
+        self.paths = tuple(where) if isinstance(where, Mapping) else ()
+        self._getters = [getter(p) for p in self.paths]
+        #: events on the topic, and whether one of them carried every path
+        self.seen = 0
+        self.carried = not self.paths
+        self.keys: tuple[str, ...] = ()
+
+    def probe(self, payload: Any) -> None:
+        self.seen += 1
+        if self.carried:
+            return
+        if all(get(payload) is not MISSING for get in self._getters):
+            self.carried = True
+        elif not self.keys and isinstance(payload, Mapping):
+            self.keys = tuple(str(k) for k in payload)
+
+    def note(self, topic: str) -> str | None:
+        """The sentence for a verdict when events came but none carried the fields."""
+        if self.carried or not self.seen:
+            return None
+        missing = [p for p in self.paths if "." not in p and p not in self.keys] or list(
+            self.paths
+        )
+        fields = alternatives(missing).replace(" or ", " and ")
+        text = (
+            f"none of the {plural(self.seen, topic)} carries {fields}"
+            if self.seen > 1
+            else f"the one {topic!r} event does not carry {fields}"
+        ) + ", so the condition never applied"
+        if len(missing) == 1:
+            close = difflib.get_close_matches(missing[0], self.keys, n=3, cutoff=0.75)
+            if close:
+                text += f"; did you mean {alternatives(close)}?"
+        return text

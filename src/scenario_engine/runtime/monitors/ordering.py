@@ -7,15 +7,19 @@ from typing import Any
 
 from scenario_engine.events import Event
 from scenario_engine.runtime.monitors._shared import (
+    ALLOWED,
+    EMPTY_HINT,
     MAX_WITNESSES,
     MISSING,
     PLAIN_KEYS,
     by_param,
     classifier,
+    flag_param,
     getter,
     hashable,
     quote,
     topic_param,
+    unknown_topic,
 )
 from scenario_engine.spi import ParamError, Verdict
 
@@ -46,10 +50,14 @@ class SequenceMonitor:
     (``, with no other listed topic in between`` for ``gaps=False``); actual
     ``'OrderFilled' for orderId='o-1' came before 'OrderPlaced'``, ``... came
     again before ...``, ``2 of 10 instances did not complete``, ``stopped
-    after 'A': no 'B' followed``, ``saw no 'A'``.
+    after 'A': no 'B' followed``, ``saw no 'A'; nothing to judge;
+    allow_empty=True says that is expected`` (with ``allow_empty=True``:
+    holds, ``saw no 'A' (allowed by allow_empty=True)``), ``no event carried
+    'orderId' (45 without it)`` (fails whatever ``allow_empty`` says).
     """
 
     __slots__ = (
+        "_allow_empty",
         "_by",
         "_classify",
         "_completed",
@@ -67,16 +75,21 @@ class SequenceMonitor:
         "topics",
     )
 
-    def __init__(self, topics: SequenceABC[str], by: str | None = None, gaps: bool = True) -> None:
+    def __init__(
+        self,
+        topics: SequenceABC[str],
+        by: str | None = None,
+        gaps: bool = True,
+        allow_empty: bool = False,
+    ) -> None:
+        self._allow_empty = flag_param("allow_empty", allow_empty)
         if isinstance(topics, str) or not isinstance(topics, SequenceABC) or len(topics) < 2:
             raise ParamError("topics", "must list at least two topics", topics)
         self._steps = tuple(topic_param("topics", t) for t in topics)
         self.topics = tuple(dict.fromkeys(self._steps))
         self._by = by_param(by)
         self._key = None if by is None else getter(by)
-        if not isinstance(gaps, bool):
-            raise ParamError("gaps", "must be true or false", gaps)
-        self._gaps = gaps
+        self._gaps = flag_param("gaps", gaps)
         self._classify = classifier(self._steps)
         self.expected = (
             " then ".join(repr(t) for t in self._steps)
@@ -147,6 +160,18 @@ class SequenceMonitor:
         before = () if state is None else (state[1],)
         return self._fail(event, step, matched, f" for {self._by}={key!r}", before)
 
+    def _empty(self, stats: dict[str, Any]) -> Verdict:
+        stats = {**stats, "vacuous": True}
+        if self._allow_empty:
+            return Verdict(True, self.expected, f"saw no {self._steps[0]!r} ({ALLOWED})", (), stats)
+        return Verdict(False, self.expected, f"saw no {self._steps[0]!r}; {EMPTY_HINT}", (), stats)
+
+    def review(self, verdict: Verdict, census: Any) -> Verdict:
+        """An empty verdict on a topic nothing published or declared suggests close names."""
+        if not verdict.stats.get("vacuous") or self._allow_empty:
+            return verdict
+        return unknown_topic(verdict, self._steps[0], census)
+
     def _stats(self) -> dict[str, Any]:
         if self._by is None:
             return {"steps_seen": self._position}
@@ -166,19 +191,17 @@ class SequenceMonitor:
             if step > self._last:
                 return Verdict(True, self.expected, "saw them in order", (), stats)
             if step == 0:
-                return Verdict(False, self.expected, f"saw no {steps[0]!r}", (), stats)
+                return self._empty(stats)
             actual = f"stopped after {steps[step - 1]!r}: no {steps[step]!r} followed"
             return Verdict(
                 False, self.expected, actual, quote(self._progress[-MAX_WITNESSES:]), stats
             )
         started, pending = self._started, len(self._open)
         if started == 0:
-            actual = (
-                f"no event carried {self._by!r} ({self._unkeyed} without it)"
-                if self._unkeyed
-                else f"saw no {steps[0]!r}"
-            )
-            return Verdict(False, self.expected, actual, (), stats)
+            if not self._unkeyed:
+                return self._empty(stats)
+            actual = f"no event carried {self._by!r} ({self._unkeyed} without it)"
+            return Verdict(False, self.expected, actual, (), {**stats, "vacuous": True})
         if pending:
             actual = f"{pending} of {started} instances did not complete"
             return Verdict(

@@ -25,6 +25,7 @@ from scenario_engine.runtime.monitors._shared import (
     plural,
     quote,
     topic_param,
+    unknown_topic,
 )
 from scenario_engine.spi import ParamError, Verdict
 
@@ -263,6 +264,12 @@ class WithinMonitor:
         if self._allow_empty:
             return Verdict(True, self.expected, f"saw no {self._first!r} ({ALLOWED})", (), stats)
         return Verdict(False, self.expected, f"saw no {self._first!r}; {EMPTY_HINT}", (), stats)
+
+    def review(self, verdict: Verdict, census: Any) -> Verdict:
+        """An empty verdict on a topic nothing published or declared suggests close names."""
+        if not verdict.stats.get("vacuous") or self._allow_empty:
+            return verdict
+        return unknown_topic(verdict, self._first, census)
 
     def _promote(self, key: Any) -> None:
         """The key's next pending first (a duplicate key) becomes the one to answer."""

@@ -39,7 +39,7 @@ def test_a_passing_playbook_exits_0_and_writes_its_report(tmp_path: Path) -> Non
     assert code == 0, output
     assert "PASS quickstart" in output
     assert output.rstrip().endswith("1 passed, 0 failed (1 of 1 scenario(s) run)")
-    report = orjson.loads((tmp_path / "quickstart" / "report.json").read_bytes())
+    report = orjson.loads((tmp_path / "quickstart" / "latest" / "report.json").read_bytes())
     assert report["status"] == "passed"
     assert report["topics"]["OrderFilled"] == 5
     assert [a["passed"] for a in report["assertions"]] == [True] * 5
@@ -57,10 +57,10 @@ def test_a_failing_run_ends_with_the_command_that_replays_it(tmp_path: Path) -> 
 def test_seed_and_var_overrides_reach_the_run(tmp_path: Path) -> None:
     code, output = play(str(QUICKSTART), "--seed", "5", "--var", "user=bob", report_dir=tmp_path)
     assert code == 0, output
-    events = read_events(tmp_path / "quickstart" / "events.jsonl")
+    events = read_events(tmp_path / "quickstart" / "latest" / "events.jsonl")
     users = {e["payload"]["user"] for e in events if e["topic"] == "order.request"}
     assert users == {"bob"}
-    assert orjson.loads((tmp_path / "quickstart" / "report.json").read_bytes())["seed"] == 5
+    assert orjson.loads((tmp_path / "quickstart" / "latest" / "report.json").read_bytes())["seed"] == 5
 
 
 def test_dry_run_prints_the_schedule_and_delivers_nothing(tmp_path: Path) -> None:
@@ -90,10 +90,10 @@ def test_the_wall_clock_runs_in_real_time_scaled_by_speed(tmp_path: Path) -> Non
         report_dir=tmp_path / "out",
     )
     assert code == 0, output
-    report = orjson.loads((tmp_path / "out" / "wall" / "report.json").read_bytes())
+    report = orjson.loads((tmp_path / "out" / "wall" / "latest" / "report.json").read_bytes())
     assert report["clock"] == "wall"
     assert report["virtual_duration"] >= 4.0
-    times = [e["t"] for e in read_events(tmp_path / "out" / "wall" / "events.jsonl")]
+    times = [e["t"] for e in read_events(tmp_path / "out" / "wall" / "latest" / "events.jsonl")]
     assert [round(t) for t in times] == [0, 1, 2, 3]
 
 
@@ -124,7 +124,7 @@ def test_an_interrupt_exits_130_and_keeps_a_partial_report(signum: int, tmp_path
         text=True,
         cwd=REPO,
     )
-    log = out / "endless" / "events.jsonl"
+    log = out / "endless" / "latest" / "events.jsonl"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (log.exists() and log.stat().st_size > 500):
         time.sleep(0.05)
@@ -133,7 +133,7 @@ def test_an_interrupt_exits_130_and_keeps_a_partial_report(signum: int, tmp_path
     assert process.returncode == 130, output
     assert "INTERRUPTED endless" in output
     assert "Traceback" not in output
-    report = orjson.loads((out / "endless" / "report.json").read_bytes())
+    report = orjson.loads((out / "endless" / "latest" / "report.json").read_bytes())
     assert report["status"] == "interrupted"
     events = read_events(log)
     assert len(events) >= 5

@@ -47,7 +47,7 @@ def _run_in_process(tmp_path: Path, name: str, seed: int) -> bytes:
     subprocess.run(
         [sys.executable, "-c", SCRIPT, str(tmp_path), str(out), str(seed)], check=True, cwd=REPO
     )
-    return (out / "det" / "events.jsonl").read_bytes()
+    return (out / "det" / "latest" / "events.jsonl").read_bytes()
 
 
 def test_the_same_seed_gives_a_byte_identical_log_across_processes(tmp_path: Path) -> None:

@@ -107,7 +107,7 @@ def test_an_interrupted_run_keeps_a_parseable_log_and_a_partial_report(tmp_path:
     assert result.status == "interrupted"
     assert result.exit_code == 130
     assert len(read_events(result.events_path)) == 50
-    report = orjson.loads((tmp_path / "interrupted" / "report.json").read_bytes())
+    report = orjson.loads((tmp_path / "interrupted" / "latest" / "report.json").read_bytes())
     assert report["status"] == "interrupted"
     with pytest.raises(KeyboardInterrupt):
         run(scenario, report_dir=tmp_path / "again")

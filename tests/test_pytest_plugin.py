@@ -18,4 +18,4 @@ def test_the_fixture_runs_a_scenario_into_the_tests_temporary_directory(
     )
     assert result.passed
     assert Path(result.events_path).is_relative_to(tmp_path)
-    assert (tmp_path / "scenario-reports" / "fixture" / "report.json").exists()
+    assert (tmp_path / "scenario-reports" / "fixture" / "latest" / "report.json").exists()

@@ -33,7 +33,7 @@ def failing(tmp_path: Path):
 
 def test_report_json_holds_steps_assertions_chaos_and_statistics(tmp_path: Path) -> None:
     result = failing(tmp_path)
-    report = orjson.loads((tmp_path / "reported" / "report.json").read_bytes())
+    report = orjson.loads((tmp_path / "reported" / "latest" / "report.json").read_bytes())
     assert report["status"] == "failed"
     assert report["exit_code"] == 1
     assert report["topics"] == {"ask": 3, "answer": 3}

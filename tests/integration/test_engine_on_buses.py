@@ -117,7 +117,7 @@ def test_a_system_in_its_own_process_is_tested_over_the_broker(
         str(tmp_path),
     )
     assert done.returncode == 0, done.stdout + done.stderr + host.stderr
-    report = orjson.loads((tmp_path / "trading-flash-crash" / "report.json").read_bytes())
+    report = orjson.loads((tmp_path / "trading-flash-crash" / "latest" / "report.json").read_bytes())
     assert report["topics"]["TradingHalted"] == 1
     rejected = report["topics"]["OrderRejected"]
     # the broker itself holds what the hosted system published
@@ -188,7 +188,7 @@ def test_a_broker_killed_mid_run_is_reported_and_nothing_recorded_is_lost(
         .phase("run", cycles=60)
         .expect(Count("tick", min=1))
     )
-    log = tmp_path / "broker-restart" / "events.jsonl"
+    log = tmp_path / "broker-restart" / "latest" / "events.jsonl"
     seen_before: list[int] = []
 
     def restart_broker() -> None:
@@ -208,7 +208,7 @@ def test_a_broker_killed_mid_run_is_reported_and_nothing_recorded_is_lost(
     assert len(events) >= seen_before[0] >= 15
     # what was published while the broker was away went out after it came back
     assert [e["payload"]["index"] for e in events] == list(range(len(events)))
-    report = orjson.loads((tmp_path / "broker-restart" / "report.json").read_bytes())
+    report = orjson.loads((tmp_path / "broker-restart" / "latest" / "report.json").read_bytes())
     assert report["bus_stats"]["reconnects"] >= 1
 
 

@@ -85,7 +85,7 @@ def test_the_same_seed_replays_the_same_event_log(tmp_path):
     logs = []
     for run_dir in ("one", "two"):
         play(PLAYBOOKS / "flash_crash.py", tmp_path / run_dir)
-        [log] = (tmp_path / run_dir).glob("*/events.jsonl")
+        [log] = (tmp_path / run_dir).glob("*/latest/events.jsonl")
         logs.append([{k: v for k, v in e.items() if k != "id"} for e in read_events(log)])
     assert len(logs[0]) > 100
     assert logs[0] == logs[1]
@@ -129,6 +129,6 @@ def test_a_trading_playbook_compiled_to_a_plan_file_replays_the_same_events(tmp_
     logs = []
     for source, run_dir in ((PLAYBOOKS / "flash_crash.py", "py"), (plan, "toml")):
         assert play(source, tmp_path / run_dir).returncode == 0
-        [log] = (tmp_path / run_dir).glob("*/events.jsonl")
+        [log] = (tmp_path / run_dir).glob("*/latest/events.jsonl")
         logs.append([{k: v for k, v in e.items() if k != "id"} for e in read_events(log)])
     assert logs[0] == logs[1]

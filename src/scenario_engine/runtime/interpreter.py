@@ -27,6 +27,7 @@ from scenario_engine.plan.nodes import (
 )
 from scenario_engine.plan.values import FrozenMap, thaw
 from scenario_engine.registry import Registry, default_registry
+from scenario_engine.report import rundir
 from scenario_engine.report.model import AssertionResult, RunResult, StepResult
 from scenario_engine.runtime.census import TopicCensus, declared_topics
 from scenario_engine.runtime.chaos_pipeline import ChaosPipeline
@@ -53,9 +54,9 @@ def open_bus(url: str, registry: Registry) -> Any:
 
 
 def report_directory(base: Path, name: str) -> Path:
-    """Where one scenario's files go: a filesystem-safe form of its name under ``base``."""
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).strip("._") or "scenario"
-    return base / safe
+    """The folder of every run of scenario ``name`` (each run has its own folder in it,
+    see :mod:`scenario_engine.report.rundir`)."""
+    return rundir.scenario_folder(base, name)
 
 
 class _StopRun(Exception):  # noqa: N818 - control flow, not an error
@@ -110,8 +111,14 @@ class Run:
         self.directory: Path | None = None
         events_path = None
         if options.report_dir is not None:
-            self.directory = report_directory(options.report_dir, plan.name)
+            self.directory = rundir.new_run_dir(options.report_dir, plan.name, plan.seed)
             events_path = self.directory / "events.jsonl"
+            if rundir.safe_name(plan.name) != plan.name:
+                logger.warning(
+                    "the scenario name {!r} is not a safe folder name: its runs go to {}",
+                    plan.name,
+                    self.directory.parent,
+                )
         self.recorder = Recorder(events_path)
         self.monitors = MonitorSet(self.registry, self._now, self._assertion_failed)
         self.monitors.census = TopicCensus(

@@ -26,6 +26,7 @@ from scenario_engine.plan.nodes import (
     Step,
     WaitForStep,
 )
+from scenario_engine.report import rundir
 from scenario_engine.report.model import StepResult
 from scenario_engine.runtime.generation import GeneratorState, ticks_in
 from scenario_engine.runtime.system_bus import StepContext, traceback_excerpt
@@ -277,7 +278,7 @@ def run_replay(run: Run, step: ReplayStep, index: int) -> StepResult:
     """Publish recorded events again, each at its recorded offset from the first one."""
     start = run.scheduler.now
     try:
-        recorded = read_replay(Path(step.path), step.topics, step.sources)
+        recorded = read_replay(rundir.resolve(Path(step.path)), step.topics, step.sources)
     except (OSError, ValueError) as err:
         raise PlanError(
             [

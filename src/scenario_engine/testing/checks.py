@@ -156,11 +156,15 @@ class _Context:
         self.now = 0.0
         self.rng = random.Random(seed)
         self.emitted: list[tuple[float, Event]] = []
+        self.held: list[Event] = []
         self.later: list[tuple[float, Callable[[], None]]] = []
         self._ids = 0
 
     def emit(self, event: Event, delay: float = 0.0) -> None:
         self.emitted.append((delay, event))
+
+    def hold(self, event: Event) -> None:
+        self.held.append(event)
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> None:
         self.later.append((delay, callback))

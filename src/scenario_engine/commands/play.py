@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,10 +18,6 @@ from scenario_engine.commands._common import (
 )
 
 __all__ = ["play"]
-
-
-def _terminate(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
 
 
 @click.command()
@@ -97,6 +92,7 @@ def play(
     """
     from scenario_engine.registry import default_registry
     from scenario_engine.report.console import render_summary
+    from scenario_engine.runtime import interrupts
     from scenario_engine.runtime.options import RunOptions
     from scenario_engine.runtime.session import dry_run as schedule
     from scenario_engine.runtime.session import play_all
@@ -128,15 +124,17 @@ def play(
             if result.report_dir:
                 renderer.report(result, Path(result.report_dir))
 
-    previous = signal.signal(signal.SIGTERM, _terminate)
-    try:
+    # Ctrl-C or SIGTERM stop the run; a second one waits for its report
+    with interrupts.handling(exiting=True):
         results = play_all(items, options, on_result=show)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+        _conclude(results, len(items))
+
+
+def _conclude(results: list[Any], planned: int) -> None:
     passed = sum(r.passed for r in results)
     click.echo(
         f"{passed} passed, {len(results) - passed} failed "
-        f"({len(results)} of {len(items)} scenario(s) run)"
+        f"({len(results)} of {planned} scenario(s) run)"
     )
     for result in results:
         if not result.passed and result.replay:

@@ -29,6 +29,7 @@ from scenario_engine.plan.values import FrozenMap, thaw
 from scenario_engine.registry import Registry, default_registry
 from scenario_engine.report import rundir
 from scenario_engine.report.model import AssertionResult, RunResult, StepResult
+from scenario_engine.runtime import interrupts
 from scenario_engine.runtime.census import TopicCensus, declared_topics
 from scenario_engine.runtime.chaos_pipeline import ChaosPipeline
 from scenario_engine.runtime.generation import GeneratorState
@@ -430,6 +431,11 @@ class Run:
         self.bus.flush()
 
     def _finish(self, interrupted: bool, infrastructure: InfrastructureError | None) -> RunResult:
+        """Close the run and write its report; a Ctrl-C meanwhile waits for the report."""
+        with interrupts.shielded():
+            return self._conclude(interrupted, infrastructure)
+
+    def _conclude(self, interrupted: bool, infrastructure: InfrastructureError | None) -> RunResult:
         assertions = self.monitors.finish(None) if not interrupted else []
         checkpoints = [f for f in self.failures if f.checkpoint is not None]
         all_assertions = tuple(checkpoints + assertions)
@@ -438,6 +444,8 @@ class Run:
         except Exception as err:  # closing a broken bus must not hide the run's result
             logger.debug("closing the bus failed: {}", err)
         self.recorder.close()
+        if interrupts.take_pending():
+            interrupted = True
         if interrupted:
             status = "interrupted"
         elif infrastructure is not None:

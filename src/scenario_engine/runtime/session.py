@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+from loguru import logger
 
 from scenario_engine.errors import PlanError
 from scenario_engine.events import Event
@@ -27,6 +28,8 @@ def play_all(
     on_result: Callable[[RunResult], None] | None = None,
 ) -> list[RunResult]:
     """Run each plan; ``fail_fast`` also stops after the first scenario that fails."""
+    items = list(items)
+    _warn_shared_names(items)
     results = []
     for source, plan in items:
         check_plan(plan)
@@ -40,6 +43,22 @@ def play_all(
         if result.status == "interrupted" or (options.fail_fast and not result.passed):
             break
     return results
+
+
+def _warn_shared_names(items: list[tuple[Path, Plan]]) -> None:
+    """Scenarios that share a name share a folder: say so (each run still has its own)."""
+    where: dict[str, list[str]] = {}
+    for source, plan in items:
+        where.setdefault(plan.name, []).append(str(source))
+    for name, sources in where.items():
+        if len(sources) > 1:
+            logger.warning(
+                "{} scenarios are named {!r} ({}): each run gets its own folder, "
+                "none overwrites another; give them distinct names to tell them apart",
+                len(sources),
+                name,
+                ", ".join(sources),
+            )
 
 
 class _ScheduleBus:

@@ -217,9 +217,10 @@ def unknown_topic(verdict: Verdict, topic: str, census: Any) -> Verdict:
         base, hint = base[: -len(EMPTY_HINT) - 2], f"; {EMPTY_HINT}"
     actual = f"{base}; nothing in this run published {topic!r} and the plan declares no such topic"
     close = census.suggest(topic)
-    if close:
+    if close:  # a misspelling, most likely: that is the hint
         actual += f"; did you mean {alternatives(close)}?"
-    actual += hint
+    else:
+        actual += hint
     return Verdict(
         verdict.passed and not close, verdict.expected, actual, verdict.witnesses, stats
     )

@@ -50,11 +50,13 @@ def _held(result: RunResult) -> str:
     """What chaos held back and delivered later: never counted as dropped."""
     if not result.events_held:
         return ""
-    text = f" ({result.events_released} held by chaos, then released"
     still = result.events_held - result.events_released
-    if still > 0:
-        text += f"; {still} still held when the run ended"
-    return text + ")"
+    if still <= 0:
+        return f" ({result.events_released} held by chaos, then released)"
+    return (
+        f" ({result.events_held} held by chaos: {result.events_released} released, "
+        f"{still} still held when the run ended)"
+    )
 
 
 def render_summary(result: RunResult, *, color: bool = False, verbose: bool = False) -> str:

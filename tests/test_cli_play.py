@@ -60,7 +60,8 @@ def test_seed_and_var_overrides_reach_the_run(tmp_path: Path) -> None:
     events = read_events(tmp_path / "quickstart" / "latest" / "events.jsonl")
     users = {e["payload"]["user"] for e in events if e["topic"] == "order.request"}
     assert users == {"bob"}
-    assert orjson.loads((tmp_path / "quickstart" / "latest" / "report.json").read_bytes())["seed"] == 5
+    report = orjson.loads((tmp_path / "quickstart" / "latest" / "report.json").read_bytes())
+    assert report["seed"] == 5
 
 
 def test_dry_run_prints_the_schedule_and_delivers_nothing(tmp_path: Path) -> None:

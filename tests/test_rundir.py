@@ -32,10 +32,12 @@ def test_each_run_has_its_own_folder_and_latest_names_the_newest(tmp_path: Path)
     one, two = Path(first.report_dir), Path(second.report_dir)
     assert one != two
     assert one.parent == two.parent == tmp_path / "layout"
-    assert RUN.match(one.name) and RUN.match(two.name)
+    assert RUN.match(one.name)
+    assert RUN.match(two.name)
     assert rundir.run_folders(tmp_path / "layout") == sorted([one, two])
     latest = tmp_path / "layout" / "latest"
-    assert latest.is_symlink() and latest.resolve() == two.resolve()
+    assert latest.is_symlink()
+    assert latest.resolve() == two.resolve()
     assert len(read_events(one / "events.jsonl")) == 2  # the first run's log is intact
     assert len(read_events(latest / "events.jsonl")) == 3
     assert orjson.loads((latest / "report.json").read_bytes())["report_dir"] == str(two)
@@ -116,7 +118,8 @@ def test_where_links_cannot_be_made_latest_is_a_text_file_that_replays_follow(
     monkeypatch.setattr(Path, "symlink_to", no_links)
     recorded = run(ticks("recorded"), report_dir=tmp_path)
     latest = tmp_path / "recorded" / "latest"
-    assert latest.is_file() and not latest.is_symlink()
+    assert latest.is_file()
+    assert not latest.is_symlink()
     assert latest.read_text() == Path(recorded.report_dir).name + "\n"
     assert rundir.latest(tmp_path / "recorded") == Path(recorded.report_dir)
     assert rundir.resolve(latest / "events.jsonl") == Path(recorded.events_path)

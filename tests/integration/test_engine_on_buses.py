@@ -117,7 +117,8 @@ def test_a_system_in_its_own_process_is_tested_over_the_broker(
         str(tmp_path),
     )
     assert done.returncode == 0, done.stdout + done.stderr + host.stderr
-    report = orjson.loads((tmp_path / "trading-flash-crash" / "latest" / "report.json").read_bytes())
+    latest = tmp_path / "trading-flash-crash" / "latest"
+    report = orjson.loads((latest / "report.json").read_bytes())
     assert report["topics"]["TradingHalted"] == 1
     rejected = report["topics"]["OrderRejected"]
     # the broker itself holds what the hosted system published

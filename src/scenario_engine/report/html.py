@@ -47,7 +47,7 @@ def _timeline(result: RunResult) -> dict[str, list[int]]:
             if not line.endswith(b"\n"):
                 break
             event = orjson.loads(line)
-            if event.get("status") == "dropped":
+            if event.get("status") in ("dropped", "held"):  # not deliveries
                 continue
             slot = min(int(event["t"] / span * _BINS), _BINS - 1)
             lanes.setdefault(event["topic"], [0] * _BINS)[slot] += 1
@@ -80,9 +80,10 @@ def render_html(result: RunResult) -> str:
         f"<h1>{_e(result.name)} <span class='verdict {result.status}'>"
         f"{_e(result.status.upper())}</span></h1>"
     )
+    held = f" ({result.events_held} held by chaos)" if result.events_held else ""
     facts = (
         f"<p class=muted>seed {result.seed} · {_e(result.bus)} · {result.clock} clock · "
-        f"{result.events_recorded} delivered, {result.events_dropped} dropped · "
+        f"{result.events_recorded} delivered{held}, {result.events_dropped} dropped · "
         f"{result.virtual_duration:.3f}s clock time in {result.wall_duration:.2f}s</p>"
     )
     parts = [head, title, facts]

@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import orjson
+import pytest
 from click.testing import CliRunner
 
 from scenario_engine import Count, Outage, Reorder, Scenario
@@ -101,3 +102,56 @@ def test_reorder_then_drop_counts_one_hold_and_one_loss() -> None:
     # windows of 2: cycles 0, 2, 4, 6 held (4 holds); cycles 0..3 lost after the reorder
     assert (result.events_held, result.events_dropped, result.events_recorded) == (4, 4, 4)
     assert result.events_released == 2
+
+
+def _late_every(n: int, pairs: int, late_ms: int):
+    """``pairs`` requests answered by a system at once, except every ``n``th, late."""
+    from scenario_engine import Delay
+
+    class Desk:
+        def __init__(self, bus):
+            self.bus = bus
+            bus.subscribe("request", self.answer)
+
+        def answer(self, event):
+            self.bus.publish("reply", {"id": event.payload["id"]})
+
+    return (
+        Scenario("latency", seed=3)
+        .system(Desk)
+        .publish("request", {"id": "r-{{index}}"}, repeat=pairs, interval="100ms")
+        .chaos(Delay("reply", ms=late_ms, every=n))
+    )
+
+
+def test_within_measures_every_pair_also_after_its_first_failure() -> None:
+    from scenario_engine import Within
+    from scenario_engine.report.console import render_summary
+
+    # 174 pairs; every 29th reply comes 50 ms late: 6 late, the first at pair 29
+    within = Within("request", "reply", ms=20, by="id")
+    result = run(_late_every(29, 174, 50).expect(within))
+    [verdict] = result.assertions
+    assert not verdict.passed
+    assert verdict.actual == "'reply' came 50ms after 'request' for id='r-28'"
+    assert verdict.at == pytest.approx(2.85)
+    stats = verdict.stats
+    assert (stats["count"], stats["late"], stats["pending"]) == (174, 6, 0)
+    assert (stats["p50_ms"], stats["p95_ms"], stats["p99_ms"], stats["max_ms"]) == (
+        0.0, 0.0, 50.0, 50.0)
+    assert "       latency:  174 pairs: p50 0ms, p95 0ms, p99 50ms, max 50ms; 6 late" in (
+        render_summary(result).splitlines())
+
+
+def test_a_checkpoint_within_reports_every_pair_once() -> None:
+    from scenario_engine import Within
+
+    # 170 pairs, the last one answered at once: all in when the checkpoint judges
+    scenario = _late_every(29, 170, 50).check(
+        Within("request", "reply", ms=20, by="id"), name="latency"
+    )
+    result = run(scenario)
+    [verdict] = result.assertions
+    assert verdict.checkpoint == "latency"
+    assert (verdict.stats["count"], verdict.stats["late"]) == (170, 5)
+    assert verdict.actual == "'reply' came 50ms after 'request' for id='r-28'"

@@ -43,7 +43,8 @@ __all__ = ["play"]
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("scenario-reports"),
     show_default=True,
-    help="Where each scenario's events.jsonl and report.json go.",
+    help="Where runs are written: DIR/<scenario>/<timestamp>-seed<N>/ (events.jsonl, "
+    "report.json), with DIR/<scenario>/latest naming the newest.",
 )
 @click.option(
     "--reporter",

@@ -190,14 +190,26 @@ def run_check(run: Run, step: CheckStep, index: int) -> StepResult:
     results = run.monitors.finish(step.name)
     failed = [r for r in results if not r.passed]
     for result in failed:
-        if result not in run.failures:
-            run.failures.append(result)
+        _note_failure(run.failures, result)
     if failed:
         message = f"{len(failed)} of {len(results)} assertion(s) failed: " + "; ".join(
             r.label for r in failed
         )
         return run.step_result(step, index, start, status="failed", message=message)
     return run.step_result(step, index, start)
+
+
+def _note_failure(failures: list[Any], result: Any) -> None:
+    """Add a checkpoint's failure once: an early failure comes back from the checkpoint with
+    its statistics brought up to date, and replaces the one noted when it failed."""
+    for i, known in enumerate(failures):
+        if known == result:
+            return
+        same = (known.label, known.checkpoint, known.at, known.actual)
+        if same == (result.label, result.checkpoint, result.at, result.actual):
+            failures[i] = result
+            return
+    failures.append(result)
 
 
 class _Ticker:

@@ -128,3 +128,21 @@ def test_where_links_cannot_be_made_latest_is_a_text_file_that_replays_follow(
         report_dir=tmp_path,
     )
     assert replayed.topics == {"tick": 3}
+
+
+def test_two_plans_with_one_name_in_one_file_keep_both_reports(tmp_path: Path) -> None:
+    plan = (
+        Scenario("twin", seed=7).generator("counter", topic="t", every="1s").phase("p", cycles=2)
+    ).build()
+    from scenario_engine.plan.codec import dumps
+
+    both = tmp_path / "twins.toml"
+    both.write_text(dumps([plan, plan], "toml"))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["play", str(both), "--report-dir", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"WARNING 2 scenarios are named 'twin' ({both} x2): each run gets its own" in (
+        result.output
+    )
+    runs = rundir.run_folders(out / "twin")
+    assert [len(read_events(r / "events.jsonl")) for r in runs] == [2, 2]

@@ -52,12 +52,13 @@ def _warn_shared_names(items: list[tuple[Path, Plan]]) -> None:
         where.setdefault(plan.name, []).append(str(source))
     for name, sources in where.items():
         if len(sources) > 1:
+            counted = {source: sources.count(source) for source in sources}
             logger.warning(
                 "{} scenarios are named {!r} ({}): each run gets its own folder, "
                 "none overwrites another; give them distinct names to tell them apart",
                 len(sources),
                 name,
-                ", ".join(sources),
+                ", ".join(f"{s} x{n}" if n > 1 else s for s, n in counted.items()),
             )
 
 

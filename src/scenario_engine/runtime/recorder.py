@@ -174,6 +174,11 @@ class Recorder:
         seq = self.seq + 1
         if self._file is not None:
             self._write(self._record(event, seq, status))
+        # the status count first: seq - dropped - held (the deliveries) never counts this line
+        if status == "held":
+            self.held += 1
+        else:
+            self.dropped += 1
         self.seq = seq
         self.touched[event.topic] = self.touched.get(event.topic, 0) + 1
         return seq
@@ -181,7 +186,6 @@ class Recorder:
     def dropped_event(self, event: Event, now: float, label: str) -> None:
         """Record an event a chaos action lost: it is never delivered."""
         self._touched(event, now, label, "dropped")
-        self.dropped += 1
         if event.id in self._holding:  # held by one action, then lost by a later one
             self._close_hold(event.id)
 
@@ -189,7 +193,6 @@ class Recorder:
         """Record an event a chaos action holds back to deliver later (its ``released`` line
         follows when it is delivered)."""
         self._touched(event, now, label, "held")
-        self.held += 1
         self._holding[event.id] = self._holding.get(event.id, 0) + 1
 
     @property

@@ -71,8 +71,8 @@ class Recorder:
         self._holding: dict[str, int] = {}
 
     def _flusher(self, file: IO[bytes], stop: threading.Event) -> None:
-        """Hand what is buffered to the OS every FLUSH_EVERY seconds (buffered files lock
-        their own writes, so a flush never splits a line)."""
+        """Hand what is buffered to the OS every FLUSH_EVERY seconds (a buffered file locks
+        each write, so a flush comes between two lines, never inside one)."""
         while not stop.wait(self.FLUSH_EVERY):
             try:
                 file.flush()

@@ -231,3 +231,21 @@ def test_allow_empty_must_be_a_boolean(spec) -> None:
     extra = {Count: {"min": 1}, Within: {"ms": 5}}.get(spec, {})
     with pytest.raises(SpecError, match=r"allow_empty must be True or False \(got 'yes'\)"):
         spec(*args, allow_empty="yes", **extra)
+
+
+class Desk:
+    """Rejects nothing in these runs, but says it may publish 'OrderRejected'."""
+
+    publishes = ("OrderAccepted", "OrderRejected")
+
+    def __init__(self, bus):
+        bus.subscribe("order", lambda event: bus.publish("OrderAccepted", event.payload))
+
+
+def test_a_topic_a_system_says_it_publishes_is_known() -> None:
+    scenario = Scenario("desk", seed=1).system(Desk).publish("order", {"id": 1})
+    got = verdict(scenario.expect(Never("OrderRejected")))
+    assert (got.passed, got.actual, got.stats) == (True, "saw none", {"count": 0})
+    misspelt = verdict(scenario.expect(Never("OrderRejeted")))
+    assert not misspelt.passed
+    assert misspelt.actual.endswith("did you mean 'OrderRejected'?")

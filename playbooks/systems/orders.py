@@ -13,6 +13,9 @@ from typing import Any
 class OrderService:
     """Answers ``order.request`` with ``OrderPlaced`` + ``OrderFilled``, or ``OrderRejected``."""
 
+    #: the topics it may publish (so ``Never('OrderRejected')`` judges a known topic)
+    publishes = ("OrderPlaced", "OrderFilled", "OrderRejected")
+
     def __init__(self, bus: Any, max_quantity: int = 100) -> None:
         self.bus = bus
         self.max_quantity = max_quantity

@@ -42,8 +42,15 @@ class TopicCensus:
     """The run's known topics: ``seen`` (live counts, read when asked) and ``declared``."""
 
     def __init__(self, declared: Iterable[str], *seen: Mapping[str, int]) -> None:
-        self.declared = frozenset(declared)
+        self.declared = set(declared)
         self._seen = seen
+
+    def declare(self, topics: object) -> None:
+        """Add what a system says it publishes (its ``publishes`` attribute: topic names)."""
+        if isinstance(topics, str):
+            topics = (topics,)
+        if isinstance(topics, Iterable):
+            self.declared.update(t for t in topics if isinstance(t, str) and t)
 
     def names(self) -> list[str]:
         out: set[str] = set(self.declared)

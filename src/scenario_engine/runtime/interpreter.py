@@ -279,6 +279,8 @@ class Run:
                         )
                     ]
                 ) from err
+            # a system may say which topics it publishes: silence on one of them is a verdict
+            self.monitors.census.declare(getattr(factory, "publishes", ()))
             try:
                 factory(EngineBus(self, label), **thaw(node.params))
             except (Exception, SystemExit) as err:

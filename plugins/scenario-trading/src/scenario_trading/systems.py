@@ -83,6 +83,9 @@ class RiskEngine:
     a delayed quote must not move the market.
     """
 
+    #: the topics it may publish: a ``Never`` over one it did not publish in a run judged it
+    publishes = ("TradingHalted", "TradingResumed", "OrderPlaced", "OrderFilled", "OrderRejected")
+
     def __init__(self, bus: SystemBus, **settings: Any) -> None:
         self.settings = RiskSettings(**settings)
         self.bus = bus

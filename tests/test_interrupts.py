@@ -47,8 +47,11 @@ class Witness:
         os.pwrite(self.fd, struct.pack("<Q", self.n), 0)
 
 
+paced = Scenario("paced", seed=1)
+if os.environ.get("CLOCK") == "wall":
+    paced = paced.clock("wall", speed=1000)
 paced = (
-    Scenario("paced", seed=1)
+    paced
     .system(Witness)
     .generator("counter", topic="tick", every="1s")
     .phase("long", cycles=10_000_000)
@@ -57,7 +60,9 @@ paced = (
 """
 
 
-def _start(tmp_path: Path, pace: float) -> tuple[subprocess.Popen[str], Path, Path]:
+def _start(
+    tmp_path: Path, pace: float, clock: str = "virtual"
+) -> tuple[subprocess.Popen[str], Path, Path]:
     tmp_path.mkdir(parents=True, exist_ok=True)
     playbook = tmp_path / "paced.py"
     playbook.write_text(PACED_RUN)
@@ -71,7 +76,7 @@ def _start(tmp_path: Path, pace: float) -> tuple[subprocess.Popen[str], Path, Pa
         stderr=subprocess.STDOUT,
         text=True,
         cwd=REPO,
-        env={**os.environ, "SEEN_FILE": str(seen), "PACE": repr(pace)},
+        env={**os.environ, "SEEN_FILE": str(seen), "PACE": repr(pace), "CLOCK": clock},
     )
     return process, seen, out / "paced" / "latest"
 
@@ -100,15 +105,18 @@ def _signal_twice(pid: int, gap: float) -> None:
     os.kill(pid, signal.SIGINT)
 
 
+@pytest.mark.parametrize("clock", ["virtual", "wall"])
 @pytest.mark.parametrize("gap", [0.0005, 0.005], ids=["0.5ms", "5ms"])
-def test_a_second_ctrl_c_during_shutdown_still_leaves_the_report(gap: float, tmp_path: Path):
-    process, seen, run_dir = _start(tmp_path, pace=0.0002)
+def test_a_second_ctrl_c_during_shutdown_still_leaves_the_report(
+    gap: float, clock: str, tmp_path: Path
+):
+    process, seen, run_dir = _start(tmp_path, pace=0.0002, clock=clock)
     _wait_for(lambda: _seen(seen) > 200, "the run to get going")
     _signal_twice(process.pid, gap)
     output, _ = process.communicate(timeout=60)
     assert process.returncode == 130, output
     assert "Traceback" not in output
-    assert "INTERRUPTED paced" in output
+    assert f"INTERRUPTED paced (seed 1, memory://, {clock} clock)" in output
     report = orjson.loads((run_dir / "report.json").read_bytes())
     assert report["status"] == "interrupted"
     assert report["exit_code"] == 130

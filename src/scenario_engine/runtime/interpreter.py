@@ -109,22 +109,7 @@ class Run:
         self._wall_start = time.perf_counter()
         self.period = min((g.every for g in plan.generators), default=1.0)
 
-        self.directory: Path | None = None
-        events_path = None
-        if options.report_dir is not None:
-            self.directory = rundir.new_run_dir(options.report_dir, plan.name, plan.seed)
-            events_path = self.directory / "events.jsonl"
-            if rundir.safe_name(plan.name) != plan.name:
-                logger.warning(
-                    "the scenario name {!r} is not a safe folder name: its runs go to {}",
-                    plan.name,
-                    self.directory.parent,
-                )
-        self.recorder = Recorder(events_path)
         self.monitors = MonitorSet(self.registry, self._now, self._assertion_failed)
-        self.monitors.census = TopicCensus(
-            declared_topics(plan), self.recorder.topics, self.recorder.touched
-        )
         for i, ref in enumerate(plan.expectations):
             self.monitors.add(ref, where=f"expectations[{i}]")
         for i, step in enumerate(plan.steps):
@@ -155,6 +140,22 @@ class Run:
         self.send = self.pipeline.send
         self.templates: dict[int, Callable[[Mapping[str, Any]], Any]] = {}
         self.watchers = self._plan_watchers(plan)
+        # last: a plan whose components fail to build leaves no empty run folder behind
+        self.directory: Path | None = None
+        events_path = None
+        if options.report_dir is not None:
+            self.directory = rundir.new_run_dir(options.report_dir, plan.name, plan.seed)
+            events_path = self.directory / "events.jsonl"
+            if rundir.safe_name(plan.name) != plan.name:
+                logger.warning(
+                    "the scenario name {!r} is not a safe folder name: its runs go to {}",
+                    plan.name,
+                    self.directory.parent,
+                )
+        self.recorder = Recorder(events_path)
+        self.monitors.census = TopicCensus(
+            declared_topics(plan), self.recorder.topics, self.recorder.touched
+        )
 
     # ------------------------------------------------------------------ plumbing
 

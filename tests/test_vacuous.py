@@ -249,3 +249,19 @@ def test_a_topic_a_system_says_it_publishes_is_known() -> None:
     misspelt = verdict(scenario.expect(Never("OrderRejeted")))
     assert not misspelt.passed
     assert misspelt.actual.endswith("did you mean 'OrderRejected'?")
+
+
+def test_a_misspelt_answer_topic_is_named_in_the_failure() -> None:
+    got = verdict(orders().expect(Within("order.accepted", "order.filed", ms=100)))
+    assert not got.passed
+    assert got.actual == (
+        "no 'order.filed' within 100ms of 'order.accepted'; nothing in this run published "
+        "'order.filed' and the plan declares no such topic; did you mean 'order.filled'?"
+    )
+    assert "vacuous" not in got.stats  # it judged 45 requests: none was answered
+    sequence = verdict(orders().expect(Sequence("order.accepted", "order.filed")))
+    assert sequence.actual == (
+        "stopped after 'order.accepted': no 'order.filed' followed; nothing in this run "
+        "published 'order.filed' and the plan declares no such topic; did you mean "
+        "'order.filled'?"
+    )

@@ -132,10 +132,15 @@ class MonitorSet:
         for slot in self._slots:
             if slot.checkpoint != checkpoint:
                 continue
-            if slot.result is None or slot.routed:
+            if not slot.finished:
                 early = slot.result
                 try:
-                    verdict = slot.monitor.finish(self._now())
+                    if early is None or slot.persistent:
+                        verdict = slot.monitor.finish(self._now())
+                    else:  # failed early and stopped watching: its verdict stands
+                        verdict = Verdict(
+                            False, early.expected, early.actual, early.witnesses, early.stats
+                        )
                     review = getattr(slot.monitor, "review", None)
                     if review is not None and self.census is not None:
                         verdict = review(verdict, self.census)
@@ -147,12 +152,14 @@ class MonitorSet:
                     verdict = Verdict(
                         False, "the monitor to finish", f"it called sys.exit({err.code!r})"
                     )
-                if early is not None:  # failed early: keep when, refresh the statistics
-                    slot.result = attrs.evolve(early, stats=dict(verdict.stats))
+                if early is not None:  # failed early: keep when; statistics and review brought up
+                    final = attrs.evolve(early, actual=verdict.actual, stats=dict(verdict.stats))
                 else:
-                    slot.result = _result(slot, verdict, at=None)
+                    final = _result(slot, verdict, at=None)
+                slot.result = final
                 slot.finished = True
                 self._routes.clear()
+            assert slot.result is not None  # finished slots have their verdict
             results.append(slot.result)
         return results
 

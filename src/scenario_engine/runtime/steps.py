@@ -201,12 +201,15 @@ def run_check(run: Run, step: CheckStep, index: int) -> StepResult:
 
 def _note_failure(failures: list[Any], result: Any) -> None:
     """Add a checkpoint's failure once: an early failure comes back from the checkpoint with
-    its statistics brought up to date, and replaces the one noted when it failed."""
+    its statistics and text brought up to date, and replaces the one noted when it failed."""
     for i, known in enumerate(failures):
         if known == result:
             return
-        same = (known.label, known.checkpoint, known.at, known.actual)
-        if same == (result.label, result.checkpoint, result.at, result.actual):
+        if (known.label, known.checkpoint, known.at) == (
+            result.label,
+            result.checkpoint,
+            result.at,
+        ):
             failures[i] = result
             return
     failures.append(result)

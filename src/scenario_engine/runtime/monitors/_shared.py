@@ -202,16 +202,18 @@ def alternatives(names: SequenceABC[str]) -> str:
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 
-def unknown_topic(verdict: Verdict, topic: str, census: Any) -> Verdict:
+def unknown_topic(verdict: Verdict, topic: str, census: Any, *, judged: bool = True) -> Verdict:
     """A verdict over ``topic`` reviewed against what the run saw and the plan declares.
 
     A topic nothing published (delivered, held or dropped) and the plan names
     nowhere judged nothing: the verdict says so, and fails when the name is
     close to one that was there (a misspelling: ``did you mean 'OrderRejected'?``).
+    ``judged=False``: a further topic of the assertion (a ``then``, a later
+    step), whose absence is said without making the verdict vacuous.
     """
     if census.known(topic):
         return verdict
-    stats = {**verdict.stats, "vacuous": True}
+    stats = {**verdict.stats, "vacuous": True} if judged else dict(verdict.stats)
     base, hint = verdict.actual, ""
     if base.endswith(f"; {EMPTY_HINT}"):  # the hint reads last
         base, hint = base[: -len(EMPTY_HINT) - 2], f"; {EMPTY_HINT}"

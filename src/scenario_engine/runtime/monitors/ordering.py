@@ -168,9 +168,13 @@ class SequenceMonitor:
 
     def review(self, verdict: Verdict, census: Any) -> Verdict:
         """An empty verdict on a topic nothing published or declared suggests close names."""
-        if not verdict.stats.get("vacuous") or self._allow_empty:
-            return verdict
-        return unknown_topic(verdict, self._steps[0], census)
+        if verdict.stats.get("vacuous") and not self._allow_empty:
+            verdict = unknown_topic(verdict, self._steps[0], census)
+        if not verdict.passed:  # a misspelt later step never comes
+            for step in dict.fromkeys(self._steps[1:]):
+                if step != self._steps[0]:
+                    verdict = unknown_topic(verdict, step, census, judged=False)
+        return verdict
 
     def _stats(self) -> dict[str, Any]:
         if self._by is None:

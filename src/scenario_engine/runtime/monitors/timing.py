@@ -267,9 +267,11 @@ class WithinMonitor:
 
     def review(self, verdict: Verdict, census: Any) -> Verdict:
         """An empty verdict on a topic nothing published or declared suggests close names."""
-        if not verdict.stats.get("vacuous") or self._allow_empty:
-            return verdict
-        return unknown_topic(verdict, self._first, census)
+        if verdict.stats.get("vacuous") and not self._allow_empty:
+            verdict = unknown_topic(verdict, self._first, census)
+        if not verdict.passed and self._then != self._first:  # a misspelt answer never comes
+            verdict = unknown_topic(verdict, self._then, census, judged=False)
+        return verdict
 
     def _promote(self, key: Any) -> None:
         """The key's next pending first (a duplicate key) becomes the one to answer."""

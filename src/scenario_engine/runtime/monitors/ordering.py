@@ -168,8 +168,8 @@ class SequenceMonitor:
 
     def review(self, verdict: Verdict, census: Any) -> Verdict:
         """An empty verdict on a topic nothing published or declared suggests close names."""
-        if verdict.stats.get("vacuous") and not self._allow_empty:
-            verdict = unknown_topic(verdict, self._steps[0], census)
+        if verdict.stats.get("vacuous"):
+            return verdict if self._allow_empty else unknown_topic(verdict, self._steps[0], census)
         if not verdict.passed:  # a misspelt later step never comes
             for step in dict.fromkeys(self._steps[1:]):
                 if step != self._steps[0]:

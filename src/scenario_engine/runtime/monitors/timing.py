@@ -267,8 +267,8 @@ class WithinMonitor:
 
     def review(self, verdict: Verdict, census: Any) -> Verdict:
         """An empty verdict on a topic nothing published or declared suggests close names."""
-        if verdict.stats.get("vacuous") and not self._allow_empty:
-            verdict = unknown_topic(verdict, self._first, census)
+        if verdict.stats.get("vacuous"):
+            return verdict if self._allow_empty else unknown_topic(verdict, self._first, census)
         if not verdict.passed and self._then != self._first:  # a misspelt answer never comes
             verdict = unknown_topic(verdict, self._then, census, judged=False)
         return verdict

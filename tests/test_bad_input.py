@@ -163,10 +163,10 @@ CASES = [
          bad_var, "expected NAME=VALUE with NAME a variable name, such as user=alice "
                   "(got 'user')", ("show", "var.py", "--var", "user")),
     Case("missing file", {}, load, "missing.py: no such file", ("check", "missing.py")),
-    Case("unknown suffix", {"plan.yaml": "name: x\n"},
-         load, "plan.yaml: no loader for '.yaml' files (known: .json, .py, .toml)\n"
-               "  hint: give a .py playbook or a .toml / .json plan file",
-         ("compile", "plan.yaml")),
+    Case("unknown suffix", {"plan.xml": "<x/>\n"},
+         load, "plan.xml: no loader for '.xml' files (known: .json, .py, .toml, .yaml, .yml)\n"
+               "  hint: give a .py playbook, a .toml / .json plan file or a .yaml event file",
+         ("compile", "plan.xml")),
     Case("empty playbook", {"nothing.py": "x = 1\n"},
          load, "nothing.py: no scenario found (hint: define one at module level: "
                "scenario = Scenario('name').phase('calm', cycles=3))", ("check", "nothing.py")),

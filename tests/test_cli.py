@@ -283,7 +283,7 @@ def test_ctrl_c_exits_130(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_bad_var_is_a_usage_error(cli: Cli) -> None:
     result = cli("show", str(DEMO), "--var", "user")
     assert result.exit_code == 2
-    assert ("Invalid value for '--var': expected NAME=VALUE with NAME a variable name, such as "
+    assert ("Invalid value for '--var' / '--variable': expected NAME=VALUE with NAME a variable name, such as "
             "user=alice (got 'user')") in result.stderr
 
 

@@ -215,12 +215,12 @@ def test_a_directory_is_not_a_playbook(tmp_path: Path) -> None:
 
 
 def test_an_unknown_suffix_names_the_known_ones(write: Write) -> None:
-    path = write("plan.yaml", "x: 1\n")
+    path = write("plan.xml", "<x/>\n")
     with pytest.raises(UsageError) as err:
         load_plans([path])
     assert str(err.value) == (
-        f"{path}: no loader for '.yaml' files (known: .json, .py, .toml)\n"
-        "  hint: give a .py playbook or a .toml / .json plan file"
+        f"{path}: no loader for '.xml' files (known: .json, .py, .toml, .yaml, .yml)\n"
+        "  hint: give a .py playbook, a .toml / .json plan file or a .yaml event file"
     )
 
 

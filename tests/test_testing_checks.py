@@ -8,6 +8,7 @@ import pytest
 
 from scenario_engine.events import Event
 from scenario_engine.generators.basic import Constant, Counter, Template
+from scenario_engine.generators.fixture import Fixture
 from scenario_engine.profiles.basic import RandomWalk, Sine, Steady, Steps, Trend
 from scenario_engine.runtime.chaos_actions import (
     DelayEffect,
@@ -38,7 +39,8 @@ def test_every_built_in_profile_conforms(factory, params) -> None:
 
 @pytest.mark.parametrize(
     ("factory", "params"),
-    [(Constant, {"value": 3.0}), (Counter, {}), (Template, {"payload": {"n": "{{index}}"}})],
+    [(Constant, {"value": 3.0}), (Counter, {}), (Template, {"payload": {"n": "{{index}}"}}),
+     (Fixture, {"stream": "order.request"})],
 )
 def test_every_built_in_generator_conforms(factory, params) -> None:
     assert len(check_generator(factory, params)) == 20

@@ -21,7 +21,15 @@ from typing import Any
 import attrs
 
 from scenario_engine.errors import PlanError, PluginError, Problem, UnknownComponentError
-from scenario_engine.plan.nodes import CheckStep, DoStep, PhaseStep, Plan, Ref, WaitForStep
+from scenario_engine.plan.nodes import (
+    CheckStep,
+    DoStep,
+    PhaseStep,
+    Plan,
+    PublishStep,
+    Ref,
+    WaitForStep,
+)
 from scenario_engine.plan.values import CallableRef, FrozenMap
 from scenario_engine.spi import GROUPS, ChaosAction, Generator, Monitor, ParamError, Profile
 
@@ -327,6 +335,8 @@ def _component_refs(plan: Plan) -> Iterator[tuple[str, str, Ref]]:
     for i, step in enumerate(plan.steps):
         if isinstance(step, PhaseStep) and step.profile is not None:
             yield f"steps[{i}].profile", "profile", step.profile
+        elif isinstance(step, PublishStep) and step.generator is not None:
+            yield f"steps[{i}].generator", "generator", step.generator
         elif isinstance(step, CheckStep):
             for j, ref in enumerate(step.assertions):
                 yield f"steps[{i}].assertions[{j}]", "assertion", ref

@@ -25,3 +25,17 @@ def test_the_market_generator_conforms() -> None:
     payloads = check_generator(REGISTRY.load("generator", "trading.market"),
                                {"price": 50.0, "volatility": 0.01})
     assert all(p["bid"] < p["ask"] for p in payloads)
+
+
+@pytest.mark.parametrize("stream", ["price.update", "order.request", "order.response",
+                                    "position.opened", "funding.rate", "service.heartbeat"])
+def test_the_fixtures_generator_conforms_for_every_stream(stream: str) -> None:
+    payloads = check_generator(REGISTRY.load("generator", "trading.fixtures"), {"stream": stream})
+    assert all(isinstance(p, dict) and p for p in payloads)
+
+
+def test_the_fixtures_generator_names_the_streams_it_knows() -> None:
+    from scenario_engine.spi import ParamError
+
+    with pytest.raises(ParamError, match=r"stream: has no fixture \(streams: funding.rate, "):
+        REGISTRY.load("generator", "trading.fixtures")(stream="nope")

@@ -113,7 +113,7 @@ def test_without_the_pack_a_playbook_using_its_spec_classes_stops_before_running
 def test_scenario_plugins_lists_every_trading_name_with_its_distribution_and_version():
     result = subprocess.run([*SCENARIO, "plugins"], capture_output=True, text=True, check=True)
     rows = [line.split() for line in result.stdout.splitlines() if "trading." in line]
-    assert len(rows) == 16
+    assert len(rows) == 17
     assert all(row[-2:] == ["scenario-trading", version("scenario-trading")] for row in rows)
 
 

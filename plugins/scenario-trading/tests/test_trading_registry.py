@@ -9,7 +9,7 @@ from scenario_engine.errors import PlanError
 from scenario_engine.registry import Registry
 
 NAMES = {
-    "generator": {"trading.market"},
+    "generator": {"trading.market", "trading.fixtures"},
     "profile": {
         "trading.bull_run", "trading.bear_crash", "trading.sideways", "trading.volatile",
         "trading.flash_crash", "trading.pump_and_dump", "trading.gradual_trend",

@@ -186,9 +186,11 @@ def select_option(fn: F) -> F:
 
 
 def vars_option(fn: F) -> F:
-    """``--var NAME=VALUE`` (repeatable): template variables over the playbook's own."""
+    """``--var NAME=VALUE`` (repeatable; ``--variable`` is the same): template variables over
+    the playbook's own."""
     return click.option(
         "--var",
+        "--variable",
         "variables",
         type=VarType(),
         multiple=True,

@@ -16,6 +16,7 @@ from scenario_engine.commands._common import (
     vars_option,
     verbosity,
 )
+from scenario_engine.commands._loop import play_looped, ran_text
 
 __all__ = ["play"]
 
@@ -66,6 +67,22 @@ __all__ = ["play"]
     help="Validate and print the first events and the chaos that would fire; deliver nothing.",
 )
 @click.option("--fail-fast", is_flag=True, help="Stop at the first failure.")
+@click.option(
+    "--loop",
+    type=click.IntRange(min=0),
+    is_flag=False,
+    flag_value=0,
+    default=None,
+    metavar="[N]",
+    help="Play the scenarios again and again: N times, or until stopped when N is left out "
+    "(iteration k uses seed + k). Put it after the paths.",
+)
+@click.option(
+    "--loop-interval",
+    type=DurationType(),
+    default=0.0,
+    help="With --loop: real time to wait between iterations (e.g. 10s).",
+)
 @click.option("--no-system", "no_system", is_flag=True,
               help="Do not start the playbook's in-process systems: they run elsewhere "
                    "(`scenario host ... --bus URL`).")
@@ -83,6 +100,8 @@ def play(
     settle: float,
     dry_run: bool,
     fail_fast: bool,
+    loop: int | None,
+    loop_interval: float,
     no_system: bool,
 ) -> None:
     """Run every scenario in PATHS (.py playbooks, .toml/.json plans).
@@ -96,7 +115,6 @@ def play(
     from scenario_engine.runtime import interrupts
     from scenario_engine.runtime.options import RunOptions
     from scenario_engine.runtime.session import dry_run as schedule
-    from scenario_engine.runtime.session import play_all
 
     items = load_selected(paths, select, variables)
     options = RunOptions(
@@ -127,20 +145,19 @@ def play(
 
     # Ctrl-C or SIGTERM stop the run; a second one waits for its report
     with interrupts.handling(exiting=True):
-        results = play_all(items, options, on_result=show)
-        _conclude(results, len(items))
+        results, interrupted = play_looped(items, options, show, loop, loop_interval)
+        _conclude(results, len(items), loop, interrupted)
 
 
-def _conclude(results: list[Any], planned: int) -> None:
+def _conclude(results: list[Any], planned: int, loop: int | None, interrupted: bool) -> None:
     passed = sum(r.passed for r in results)
     click.echo(
-        f"{passed} passed, {len(results) - passed} failed "
-        f"({len(results)} of {planned} scenario(s) run)"
+        f"{passed} passed, {len(results) - passed} failed ({ran_text(results, planned, loop)})"
     )
     for result in results:
         if not result.passed and result.replay:
             click.echo(f"replay {result.name}: {result.replay}")
     codes = [r.exit_code for r in results]
-    code = 130 if 130 in codes else max(codes, default=0)
+    code = 130 if interrupted or 130 in codes else max(codes, default=0)
     if code:
         click.get_current_context().exit(code)

@@ -122,6 +122,8 @@ def _step(step: Step) -> str:
         text = f"publish {step.topic}"
         if step.payload is not None:
             text += f" {render_value(step.payload)}"
+        if step.generator is not None:
+            text += f" from {_named(step.generator)}"
         if step.key:
             text += f" key={step.key}"
         if step.repeat != 1:

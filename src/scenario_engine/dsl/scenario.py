@@ -324,17 +324,31 @@ class Scenario:
         delay: Any = 0,
         key: str | None = None,
         headers: Mapping[str, str] | None = None,
+        generator: Any = None,
+        params: Mapping[str, Any] | None = None,
     ) -> Scenario:
-        """Publish a payload template (``{{index}}``, ``{{timestamp}}``, ``{{var}}``)."""
+        """Publish a payload template (``{{index}}``, ``{{timestamp}}``, ``{{var}}``), or
+        ``repeat`` payloads that ``generator`` (a name with ``params``, or a spec) makes."""
         where = self._where(f"publish({topic!r})")
         _positive_int(repeat, "repeat", where)
         try:
             frozen_payload = freeze(payload)
         except (TypeError, ValueError) as err:
             raise SpecError([Problem(where, str(err))]) from None
+        ref = None
+        if generator is not None:
+            if payload is not None:
+                raise SpecError(
+                    [Problem(where, "give a payload or a generator, not both",
+                             f"publish({topic!r}, generator={generator!r}, repeat=10)")]
+                )
+            ref = _component("generator", generator, dict(params or {}), where)
+        elif params:
+            raise SpecError([Problem(where, f"params {sorted(params)} given without a generator")])
         step = PublishStep(
             topic=topic,
             payload=frozen_payload,
+            generator=ref,
             key=key,
             headers=FrozenMap(dict(headers or {})),
             repeat=repeat,

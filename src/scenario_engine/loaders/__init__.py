@@ -1,7 +1,7 @@
 """Turning files into plans: the loader is chosen by suffix through the registry.
 
 The core registers ``py`` (playbooks, executed), ``toml`` and ``json`` (plan
-files, data only) in the ``scenario_engine.loaders`` entry-point group; a
+files, data only) and ``yaml`` / ``yml`` (event files, data only) in the ``scenario_engine.loaders`` entry-point group; a
 plugin adds a format by registering its suffix there.
 """
 
@@ -29,7 +29,7 @@ def loader_for(path: Path, registry: Registry | None = None) -> Loader:
         what = f"'.{suffix}' files" if suffix else "files without a suffix"
         raise UsageError(
             f"{path}: no loader for {what} (known: {', '.join('.' + k for k in known)})",
-            hint="give a .py playbook or a .toml / .json plan file",
+            hint="give a .py playbook, a .toml / .json plan file or a .yaml event file",
         )
     loader: Loader = registry.load("loader", suffix)
     return loader

@@ -1,7 +1,12 @@
-"""The loader for ``.toml`` and ``.json`` plan files: data only, never executes code."""
+"""The loader for ``.toml`` and ``.json`` plan files: data only, never executes code.
+
+A ``.json`` file in the event-file shape (``events:`` and no ``plans``) is read
+as an event file (see :mod:`scenario_engine.loaders.events`).
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -12,6 +17,18 @@ from scenario_engine.plan.nodes import Plan
 __all__ = ["load_plan_file"]
 
 
+def _looks_like_event_file(path: Path) -> bool:
+    if path.suffix.lower() != ".json":
+        return False
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return False  # the plan codec reports it, located
+    from scenario_engine.loaders.events import is_event_document
+
+    return is_event_document(data)
+
+
 def load_plan_file(path: Path, variables: Mapping[str, str]) -> list[Plan]:
     """Every plan in the file, checked, with ``--var`` overrides applied.
 
@@ -19,4 +36,8 @@ def load_plan_file(path: Path, variables: Mapping[str, str]) -> list[Plan]:
     (key paths prefixed by the file name), or
     :class:`~scenario_engine.errors.UsageError` if the file cannot be read.
     """
+    if _looks_like_event_file(path):
+        from scenario_engine.loaders.events import load_event_file
+
+        return load_event_file(path, variables)
     return [with_vars(plan, variables) for plan in load_file(path)]

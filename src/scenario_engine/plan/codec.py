@@ -125,6 +125,7 @@ _DURATIONS: Mapping[type, tuple[str, ...]] = {
 _REFS: Mapping[type, tuple[str, str]] = {
     GeneratorNode: ("ref", "generator"),
     PhaseStep: ("profile", "profile"),
+    PublishStep: ("generator", "generator"),
     ChaosNode: ("action", "chaos"),
     CheckStep: ("assertions", "assertion"),
     Plan: ("expectations", "assertion"),

@@ -113,10 +113,11 @@ class PhaseStep:
 
 @attrs.frozen(kw_only=True)
 class PublishStep:
-    """Publish a payload template, possibly repeated."""
+    """Publish a payload template, or what ``generator`` makes, possibly repeated."""
 
     topic: str
     payload: Any = None
+    generator: Ref | None = None
     key: str | None = None
     headers: FrozenMap = attrs.field(factory=FrozenMap)
     repeat: int = 1

@@ -129,6 +129,13 @@ def validate(plan: Plan) -> list[Problem]:
                 problems.append(Problem(f"{path}.topic", "must not be empty"))
             if step.repeat < 1:
                 problems.append(Problem(f"{path}.repeat", f"must be >= 1 (got {step.repeat!r})"))
+            if step.generator is not None:
+                problems += _ref(f"{path}.generator", step.generator, "generator")
+                if step.payload is not None:
+                    problems.append(
+                        Problem(path, "give a payload or a generator, not both",
+                                "drop the payload: the generator makes each one")
+                    )
             for name in ("interval", "delay"):
                 value = getattr(step, name)
                 if value < 0:

@@ -26,14 +26,25 @@ def ticks_in(span: float, every: float) -> int:
 class GeneratorState:
     """One generator of the plan: its component, its RNG, its current value."""
 
-    def __init__(self, index: int, node: GeneratorNode, registry: Registry, rngs: RngFactory):
+    def __init__(
+        self,
+        index: int,
+        node: GeneratorNode,
+        registry: Registry,
+        rngs: RngFactory,
+        *,
+        where: str | None = None,
+    ):
         self.node = node
         self.topic = node.topic
         self.key = node.key
         self.every = node.every
         self.identity = f"generator/{node.topic}/{node.ref!r}"
         self.generator = registry.create(
-            "generator", node.ref.name, thaw(node.ref.params), where=f"generators[{index}]"
+            "generator",
+            node.ref.name,
+            thaw(node.ref.params),
+            where=where or f"generators[{index}]",
         )
         self.rng = rngs.derive(self.identity)
         self.value: Any = self.generator.initial_value()

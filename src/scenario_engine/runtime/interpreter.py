@@ -139,6 +139,8 @@ class Run:
         )
         self.send = self.pipeline.send
         self.templates: dict[int, Callable[[Mapping[str, Any]], Any]] = {}
+        #: publish steps that name a generator: their generator, made on first use
+        self.publishers: dict[int, GeneratorState] = {}
         self.watchers = self._plan_watchers(plan)
         # last: a plan whose components fail to build leaves no empty run folder behind
         self.directory: Path | None = None

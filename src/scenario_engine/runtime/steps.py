@@ -20,6 +20,7 @@ from scenario_engine.plan.nodes import (
     CheckStep,
     DoStep,
     GenerateStep,
+    GeneratorNode,
     PhaseStep,
     PublishStep,
     ReplayStep,
@@ -90,9 +91,26 @@ def _template(run: Run, step: PublishStep) -> Callable[[Mapping[str, Any]], Any]
     return compiled
 
 
+def _publisher(run: Run, step: PublishStep, index: int) -> GeneratorState:
+    """The generator a publish step names, with a random stream of the step's own."""
+    state = run.publishers.get(index)
+    if state is None:
+        assert step.generator is not None
+        node = GeneratorNode(ref=step.generator, topic=step.topic, key=step.key)
+        state = GeneratorState(index, node, run.registry, run.rngs, where=f"steps[{index}]")
+        state.rng = run.rngs.derive(f"publish/{index}/{state.identity}")
+        bind = getattr(state.generator, "bind", None)
+        if bind is not None:
+            bind(run.variables, epoch=run.scheduler.epoch)
+        run.publishers[index] = state
+    return state
+
+
 def run_publish(run: Run, step: PublishStep, index: int) -> StepResult:
     scheduler = run.scheduler
     start = scheduler.now
+    if step.generator is not None:
+        return _publish_generated(run, step, index)
     render = _template(run, step)
     headers = dict(step.headers) if step.headers else NO_HEADERS
     problems: list[str] = []
@@ -139,6 +157,24 @@ def run_publish(run: Run, step: PublishStep, index: int) -> StepResult:
                 )
             ]
         )
+    return run.step_result(step, index, start)
+
+
+def _publish_generated(run: Run, step: PublishStep, index: int) -> StepResult:
+    scheduler = run.scheduler
+    start = scheduler.now
+    state = _publisher(run, step, index)
+    headers = dict(step.headers) if step.headers else NO_HEADERS
+
+    def fire(i: int) -> None:
+        event = state.tick(run.phase or "publish", run.cycle, i, 1.0, scheduler.now, run.new_id())
+        if headers:
+            event.headers = headers
+        run.send(event)
+
+    for i in range(step.repeat):
+        scheduler.call_at(start + step.delay + i * step.interval, partial(fire, i))
+    run.advance(start + step.delay + (step.repeat - 1) * step.interval)
     return run.step_result(step, index, start)
 
 

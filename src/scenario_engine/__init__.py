@@ -48,8 +48,26 @@ elif not any(isinstance(f, _SilenceOnLoguruImport) for f in sys.meta_path):
     sys.meta_path.insert(0, _SilenceOnLoguruImport())
 
 if TYPE_CHECKING:
-    from scenario_engine.dsl.assertions import Always, Count, Custom, Never, Sequence, Within
-    from scenario_engine.dsl.chaos import Delay, Drop, Duplicate, Inject, Modify, Outage, Reorder
+    from scenario_engine.dsl.assertions import (
+        Always,
+        AssertionSpec,
+        Count,
+        Custom,
+        Never,
+        Sequence,
+        Within,
+    )
+    from scenario_engine.dsl.chaos import (
+        ChaosSpec,
+        Delay,
+        Drop,
+        Duplicate,
+        Inject,
+        Modify,
+        Outage,
+        Reorder,
+    )
+    from scenario_engine.dsl.load import ramp
     from scenario_engine.dsl.scenario import ChaosPlaybook, Scenario
     from scenario_engine.dsl.spec import Spec
     from scenario_engine.events import Event
@@ -57,7 +75,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Always",
+    "AssertionSpec",
     "ChaosPlaybook",
+    "ChaosSpec",
     "Count",
     "Custom",
     "Delay",
@@ -75,10 +95,14 @@ __all__ = [
     "Spec",
     "Within",
     "__version__",
+    "ramp",
 ]
 
 _LAZY = {
     "Always": "scenario_engine.dsl.assertions",
+    "AssertionSpec": "scenario_engine.dsl.assertions",
+    "ChaosSpec": "scenario_engine.dsl.chaos",
+    "ramp": "scenario_engine.dsl.load",
     "Count": "scenario_engine.dsl.assertions",
     "Custom": "scenario_engine.dsl.assertions",
     "Never": "scenario_engine.dsl.assertions",

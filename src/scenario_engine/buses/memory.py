@@ -8,6 +8,8 @@ delivery order is breadth-first and deterministic.
 
 from __future__ import annotations
 
+import time
+
 from collections import deque
 from collections.abc import Callable
 
@@ -65,7 +67,10 @@ class MemoryBus:
             self._queue.clear()
 
     def poll(self, timeout: float) -> int:
-        """Delivery is synchronous: nothing ever waits to be polled."""
+        """Delivery is synchronous, so nothing waits to be polled: the wall clock's wait for
+        its next callback is a plain sleep here (not a busy loop that the OS would preempt)."""
+        if timeout > 0:
+            time.sleep(timeout)
         return 0
 
     def flush(self) -> None:

@@ -18,6 +18,7 @@ import attrs
 
 from scenario_engine.dsl.assertions import AssertionSpec
 from scenario_engine.dsl.chaos import TRIGGER_NAMES, ChaosSpec, make_triggers
+from scenario_engine.dsl.load import load_shape
 from scenario_engine.dsl.spec import Spec, SpecError
 from scenario_engine.durations import DurationError, parse_duration
 from scenario_engine.errors import Problem
@@ -253,15 +254,24 @@ class Scenario:
         generator: Any,
         *,
         topic: str,
-        every: Any = 1.0,
+        every: Any = None,
         key: str | None = None,
+        rate: Any = None,
+        stages: Any = None,
+        start_rate: Any = 0.0,
+        poisson: bool = False,
         **params: Any,
     ) -> Scenario:
-        """Emit on ``topic`` every ``every`` while phases run; params go to the generator."""
+        """Emit on ``topic`` every ``every`` while phases run, or at a load shape's rate
+        (``rate=200``, ``rate=ramp(10, 1000, over="30s")``, ``stages=[("10s", 100)]``,
+        ``poisson=True``); other params go to the generator."""
         where = self._where(f"generator({generator!r})")
         if not isinstance(topic, str) or not topic:
             raise SpecError([Problem(where, f"topic must be a non-empty string (got {topic!r})")])
-        period = _seconds(every, where)
+        shape = load_shape(rate, stages, start_rate, poisson, where)
+        if shape is not None and every is not None:
+            raise SpecError([Problem(where, "give every= or a load shape (rate=, stages=), not both")])
+        period = _seconds(1.0 if every is None else every, where)
         if period <= 0:
             raise SpecError([Problem(where, f"every must be > 0 (got {every!r})")])
         node = GeneratorNode(
@@ -269,6 +279,7 @@ class Scenario:
             topic=topic,
             every=period,
             key=key,
+            shape=shape,
         )
         return self._evolve(generators=(*self._plan.generators, node))
 

@@ -21,12 +21,14 @@ __all__ = [
     "DoStep",
     "GenerateStep",
     "GeneratorNode",
+    "LoadShape",
     "PhaseStep",
     "Plan",
     "PublishStep",
     "Ref",
     "RelayNode",
     "ReplayStep",
+    "Stage",
     "Step",
     "SystemNode",
     "Triggers",
@@ -76,13 +78,34 @@ class ChaosNode:
 
 
 @attrs.frozen(kw_only=True)
+class Stage:
+    """Part of a load shape: the rate moves linearly to ``target`` events/s over ``duration``."""
+
+    duration: float
+    target: float
+
+
+@attrs.frozen(kw_only=True)
+class LoadShape:
+    """Arrivals per second over the generator's active time (phases only): ``start`` events/s,
+    then each stage in turn; the last target holds. ``poisson`` draws the arrival times
+    (exponential gaps at the shape's rate) instead of spacing them evenly."""
+
+    start: float = 0.0
+    stages: tuple[Stage, ...] = ()
+    poisson: bool = False
+
+
+@attrs.frozen(kw_only=True)
 class GeneratorNode:
-    """A generator emitting on ``topic`` every ``every`` seconds while phases run."""
+    """A generator emitting on ``topic`` every ``every`` seconds while phases run, or at the
+    rate its ``shape`` gives."""
 
     ref: Ref
     topic: str
     every: float = 1.0
     key: str | None = None
+    shape: LoadShape | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -118,6 +118,7 @@ def render_summary(result: RunResult, *, color: bool = False, verbose: bool = Fa
         and not any(s.status in ("failed", "error") for s in result.steps)
     ):
         lines.append(f"  error: {result.error}")
+    lines += _load_lines(result)
     reconnects = result.bus_stats.get("reconnects", 0)
     if reconnects:
         lines.append(f"  bus: the connection was lost and re-established {reconnects} time(s)")
@@ -135,3 +136,18 @@ class ConsoleReporter:
     def report(self, result: RunResult, directory: Path) -> Path | None:
         click.echo(render_summary(result, color=self.stream is None), file=self.stream)
         return None
+
+
+def _load_lines(result: RunResult) -> list[str]:
+    """Per shaped generator and phase: the rate achieved against the one asked for."""
+    lines = []
+    for name, summary in result.generators.items():
+        for rate in summary.get("rates", ()) if isinstance(summary, dict) else ():
+            text = (
+                f"  load {name} in {rate['phase']}: {rate['achieved_rate']:g}/s achieved of "
+                f"{rate['target_rate']:g}/s"
+            )
+            if "lag_p99_ms" in rate:
+                text += f", lag p50 {rate['lag_p50_ms']:g}ms p99 {rate['lag_p99_ms']:g}ms"
+            lines.append(text)
+    return lines

@@ -161,6 +161,14 @@ class Run:
 
     # ------------------------------------------------------------------ plumbing
 
+    def _generator_summaries(self) -> dict[str, Any]:
+        """Each generator's summary, keyed by its topic (``topic[i]`` when topics repeat)."""
+        topics = [g.topic for g in self.generators]
+        return {
+            (g.topic if topics.count(g.topic) == 1 else f"{g.topic}[{i}]"): g.summary()
+            for i, g in enumerate(self.generators)
+        }
+
     def _now(self) -> float:
         return self.scheduler.now
 
@@ -477,7 +485,7 @@ class Run:
             events_released=self.recorder.released,
             virtual_duration=self.scheduler.now,
             wall_duration=time.perf_counter() - self._wall_start,
-            generators={g.topic: g.summary() for g in self.generators},
+            generators=self._generator_summaries(),
             bus_stats=dict(getattr(self.bus, "stats", {}) or {}),
             report_dir=str(self.directory) if self.directory else None,
             events_path=str(self.recorder.path) if self.recorder.path else None,

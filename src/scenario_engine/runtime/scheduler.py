@@ -41,6 +41,10 @@ class Scheduler:
     def call_later(self, delay: float, callback: Callback) -> None:
         self.call_at(self.now + delay, callback)
 
+    def current(self) -> float:
+        """Clock time read now; on the virtual clock, ``now`` itself."""
+        return float(self.now)
+
     @property
     def pending(self) -> int:
         return len(self._heap)
@@ -107,6 +111,10 @@ class WallScheduler(Scheduler):
 
     def _elapsed(self) -> float:
         return (time.monotonic() - self._start) * self.speed
+
+    def current(self) -> float:
+        """Clock time read now (``now`` is only refreshed between callbacks)."""
+        return self._elapsed()
 
     @property
     def epoch(self) -> float:

@@ -50,10 +50,17 @@ def run_phase(run: Run, step: PhaseStep, index: int) -> StepResult:
     run.phase = step.name
     for gen in run.generators:
         gen.enter_phase(step, index, run.registry, run.rngs)
+        if gen.arrivals is not None:
+            _ShapedTicker(run, gen, step.name, start, span, first_cycle).schedule()
+            continue
         count = ticks_in(span, gen.every)
         if count:
             _schedule_tick(run, gen, step.name, start, 0, count, first_cycle)
     run.advance(start + span)
+    for gen in run.generators:
+        if gen.arrivals is not None:
+            gen.active += span
+            gen.rates[-1].elapsed = scheduler.current() - start
     run.cycle = first_cycle + ticks_in(span, period)
     run.phase = None
     return run.step_result(step, index, start)
@@ -296,6 +303,51 @@ class _Ticker:
         event = self.gen.tick(self.phase, cycle, k, progress, run.scheduler.now, run.new_id())
         if k + 1 < self.count:
             self.schedule(k + 1)
+        run.send(event)
+
+
+class _ShapedTicker:
+    """A shaped generator's arrivals through one phase: each one schedules the next."""
+
+    __slots__ = ("_fire", "due", "end", "first_cycle", "gen", "offset", "phase", "rate", "run",
+                 "span", "start", "wall")
+
+    def __init__(
+        self, run: Run, gen: GeneratorState, phase: str, start: float, span: float,
+        first_cycle: int,
+    ) -> None:
+        self.run = run
+        self.gen = gen
+        self.phase = phase
+        self.start = start
+        self.span = span
+        self.first_cycle = first_cycle
+        self.offset = start - gen.active  # clock time = active time + offset, in this phase
+        self.end = gen.active + span
+        self.rate = gen.begin_shaped_phase(phase, span)
+        self.wall = run.scheduler.kind == "wall"
+        self.due = 0.0
+        self._fire = self.fire
+
+    def schedule(self) -> None:
+        due = self.gen.next_arrival
+        if due < self.end:
+            self.due = self.offset + due
+            self.run.scheduler.call_at(self.due, self._fire)
+
+    def fire(self) -> None:
+        run = self.run
+        now = run.scheduler.now
+        if self.wall:
+            self.rate.lags.append(max(0.0, run.scheduler.current() - self.due))
+        elapsed = now - self.start
+        cycle = self.first_cycle + int(elapsed / run.period + 1e-9)
+        run.cycle = cycle
+        progress = min(1.0, elapsed / self.span) if self.span else 1.0
+        event = self.gen.tick(self.phase, cycle, self.rate.events, progress, now, run.new_id())
+        self.rate.events += 1
+        self.gen.next_arrival = self.gen.arrivals.next_time()  # type: ignore[union-attr]
+        self.schedule()
         run.send(event)
 
 

@@ -283,8 +283,8 @@ def test_ctrl_c_exits_130(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_bad_var_is_a_usage_error(cli: Cli) -> None:
     result = cli("show", str(DEMO), "--var", "user")
     assert result.exit_code == 2
-    assert ("Invalid value for '--var' / '--variable': expected NAME=VALUE with NAME a variable name, such as "
-            "user=alice (got 'user')") in result.stderr
+    assert ("Invalid value for '--var' / '--variable': expected NAME=VALUE with NAME a "
+            "variable name, such as user=alice (got 'user')") in result.stderr
 
 
 def test_a_var_value_may_hold_equals_signs() -> None:

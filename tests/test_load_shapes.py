@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 
@@ -31,7 +32,7 @@ def test_a_ramp_from_10_to_1000_per_second_over_30s_publishes_its_integral(tmp_p
     assert abs(result.events_recorded - (10 + 1000) / 2 * 30) <= 1
     [rate] = result.generators["t"]["rates"]
     assert rate == {"phase": "go", "events": 15150, "target_rate": 505.0, "achieved_rate": 505.0}
-    gaps = [b - a for a, b in zip(times(tmp_path), times(tmp_path)[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times(tmp_path))]
     assert gaps[0] > gaps[-1]  # the rate rises: gaps shrink from ~0.1s to ~1ms
     slope = (1000 - 10) / 30  # N(x) = 10x + slope x²/2 reaches 1 at the first gap
     assert gaps[0] == pytest.approx(2 / (10 + math.sqrt(100 + 2 * slope)), abs=2e-6)
@@ -88,14 +89,14 @@ def test_poisson_arrivals_come_from_the_seed(tmp_path) -> None:
         )
 
     first = run(shaped(3), report_dir=tmp_path / "a")
-    again = run(shaped(3), report_dir=tmp_path / "b")
+    run(shaped(3), report_dir=tmp_path / "b")
     other = run(shaped(4), report_dir=tmp_path / "c")
     assert times(tmp_path / "a") == times(tmp_path / "b")
     assert times(tmp_path / "a") != times(tmp_path / "c")
     for result in (first, other):  # Poisson(10,000): within 5 standard deviations
         assert abs(result.events_recorded - 10_000) < 5 * math.sqrt(10_000)
     stamps = times(tmp_path / "a")
-    gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(stamps)]
     assert sum(gaps) / len(gaps) == pytest.approx(1 / 500, rel=0.05)
     assert min(gaps) < 0.0005 < 0.01 < max(gaps)  # exponential gaps, not even spacing
 

@@ -9,7 +9,6 @@ delivery order is breadth-first and deterministic.
 from __future__ import annotations
 
 import time
-
 from collections import deque
 from collections.abc import Callable
 

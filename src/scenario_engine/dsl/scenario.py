@@ -270,7 +270,9 @@ class Scenario:
             raise SpecError([Problem(where, f"topic must be a non-empty string (got {topic!r})")])
         shape = load_shape(rate, stages, start_rate, poisson, where)
         if shape is not None and every is not None:
-            raise SpecError([Problem(where, "give every= or a load shape (rate=, stages=), not both")])
+            raise SpecError(
+                [Problem(where, "give every= or a load shape (rate=, stages=), not both")]
+            )
         period = _seconds(1.0 if every is None else every, where)
         if period <= 0:
             raise SpecError([Problem(where, f"every must be > 0 (got {every!r})")])

@@ -1,8 +1,9 @@
 """Turning files into plans: the loader is chosen by suffix through the registry.
 
 The core registers ``py`` (playbooks, executed), ``toml`` and ``json`` (plan
-files, data only) and ``yaml`` / ``yml`` (event files, data only) in the ``scenario_engine.loaders`` entry-point group; a
-plugin adds a format by registering its suffix there.
+files, data only) and ``yaml`` / ``yml`` (event files, data only) in the
+``scenario_engine.loaders`` entry-point group; a plugin adds a format by
+registering its suffix there.
 """
 
 from __future__ import annotations

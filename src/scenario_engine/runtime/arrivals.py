@@ -46,7 +46,7 @@ def expected_count(shape: LoadShape, until: float) -> float:
 class Arrivals:
     """The arrival times of one generator, one after another, in active time."""
 
-    __slots__ = ("_index", "_level", "_poisson", "_rng", "_segments", "_segment", "_base")
+    __slots__ = ("_base", "_index", "_level", "_poisson", "_rng", "_segment", "_segments")
 
     def __init__(self, shape: LoadShape, rng: random.Random) -> None:
         self._segments = _segments(shape)

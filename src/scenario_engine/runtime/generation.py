@@ -49,7 +49,10 @@ class PhaseRate:
         }
         if self.lags:
             ordered = sorted(self.lags)
-            pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+
+            def pick(q: float) -> float:
+                return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
             out["lag_p50_ms"] = round(pick(0.50) * 1000, 3)
             out["lag_p99_ms"] = round(pick(0.99) * 1000, 3)
             out["lag_max_ms"] = round(ordered[-1] * 1000, 3)

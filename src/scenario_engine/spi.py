@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GROUPS",
+    "Batch",
     "Bus",
     "ChaosAction",
     "ChaosContext",
@@ -32,6 +33,7 @@ __all__ = [
     "Event",
     "Generator",
     "Loader",
+    "Message",
     "Monitor",
     "ParamError",
     "Profile",
@@ -111,13 +113,38 @@ class Profile(Protocol):
         ...
 
 
+@attrs.frozen
+class Message:
+    """One of several events a generator emits in one tick, with its own key (an entity:
+    a sensor, a symbol, a user) that the report counts apart."""
+
+    payload: Any
+    key: str | None = None
+
+
+class Batch(tuple[Message, ...]):
+    """What a generator returns to emit several events in one tick: ``Batch(messages)``.
+
+    A plain list is a payload like any other (one event whose payload is the
+    list); only a Batch is split into events.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, messages: Iterable[Message | Any] = ()) -> Batch:
+        return super().__new__(cls, (m if isinstance(m, Message) else Message(m) for m in messages))
+
+
 @runtime_checkable
 class Generator(Protocol):
     """Turns the profile's value into payloads for one topic.
 
-    Implementers: ``initial_value`` seeds the value the profiles move;
-    ``payload`` builds the message for one tick (draw only from ``rng``).
-    Optionally ``summary()`` returns statistics for the run report.
+    Implementers: ``initial_value`` seeds the value the profiles move (a
+    number, or a mapping of named numbers that profiles move one by one);
+    ``payload`` builds the message for one tick (draw only from ``rng``), or
+    returns a :class:`Batch` of :class:`Message` to emit several events, each
+    with its own key. Optionally ``summary()`` returns statistics for the run
+    report.
     """
 
     def initial_value(self) -> Any:

@@ -438,7 +438,7 @@ class Scenario:
 
     def include(self, other: ChaosPlaybook | Scenario, *, during: str | None = None) -> Scenario:
         """Add a ChaosPlaybook's actions (only ``during`` a phase, if given), or another
-        scenario's steps, chaos and expectations."""
+        scenario's generators (those this one lacks), steps, chaos and expectations."""
         if isinstance(other, ChaosPlaybook):
             nodes = tuple(
                 attrs.evolve(n, during=n.during or during, origin=n.origin or other.name)
@@ -456,7 +456,9 @@ class Scenario:
                     ]
                 )
             theirs = other._plan
+            mine = self._plan.generators
             return self._evolve(
+                generators=(*mine, *(g for g in theirs.generators if g not in mine)),
                 steps=(*self._plan.steps, *theirs.steps),
                 chaos=(*self._plan.chaos, *theirs.chaos),
                 expectations=(*self._plan.expectations, *theirs.expectations),

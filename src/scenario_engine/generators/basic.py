@@ -24,7 +24,11 @@ _NO_CONTEXT: Mapping[str, Any] = {}
 
 
 def _start_value(param: str, value: Any) -> Any:
-    """A value profiles can move (a number) or keep (a string)."""
+    """A value profiles can move (a number, or a mapping of named numbers) or keep (a string)."""
+    if isinstance(value, Mapping):
+        if not value:
+            raise ParamError(param, "must name at least one value", value)
+        return {str(k): _finite(f"{param}.{k}", v) for k, v in value.items()}
     if isinstance(value, float) and not math.isfinite(value):
         raise ParamError(param, "must be a finite number", value)
     if isinstance(value, bool) or not isinstance(value, int | float | str):
@@ -67,7 +71,9 @@ class Constant(_Summary):
     """The same payload every tick, or ``{"value": <the profile's value>}``.
 
     Args:
-        value: the start value that profiles move.
+        value: the start value that profiles move; a mapping of named numbers
+            (``{"temp": 20.0, "humidity": 50.0}``) is moved name by name and
+            published as that mapping.
         payload: sent as given (a fresh copy each tick; ``{{...}}`` is not
             rendered, use ``template`` for that); default ``{"value": value}``.
     """
@@ -86,7 +92,7 @@ class Constant(_Summary):
         value = tick.value
         self._track(value)
         if self._copy is None:
-            return {"value": value}
+            return dict(value) if value.__class__ is dict else {"value": value}
         return self._copy(_NO_CONTEXT)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from scenario_engine.events import NO_HEADERS, Event
@@ -12,7 +13,7 @@ from scenario_engine.plan.values import thaw
 from scenario_engine.registry import Registry
 from scenario_engine.runtime.arrivals import Arrivals, expected_count
 from scenario_engine.runtime.rng import RngFactory
-from scenario_engine.spi import Tick
+from scenario_engine.spi import Batch, Tick
 
 __all__ = ["GeneratorState", "PhaseRate", "ticks_in"]
 
@@ -97,32 +98,92 @@ class GeneratorState:
         self.next_arrival = self.arrivals.next_time() if self.arrivals is not None else 0.0
         self.active = 0.0
         self.rates: list[PhaseRate] = []
+        self.profiles: dict[str, tuple[Any, random.Random]] | None = None
+        #: events per key, for generators that emit a Batch per tick (one key per entity)
+        self.per_key: dict[str | None, int] = {}
 
     def enter_phase(
         self, step: PhaseStep, index: int, registry: Registry, rngs: RngFactory
     ) -> None:
-        """Make the phase's profile anew; the value carries over."""
+        """Make the phase's profile anew; the value carries over.
+
+        A value that is a mapping of named numbers gets one profile per name,
+        each with its own random stream, so the names move independently.
+        """
         self.profile = None
+        self.profiles = None
         self.start_value = self.value
-        if step.profile is not None:
-            self.profile = registry.create(
-                "profile",
-                step.profile.name,
-                thaw(step.profile.params),
-                where=f"steps[{index}].profile",
+        if step.profile is None:
+            return
+        where = f"steps[{index}].profile"
+        params = thaw(step.profile.params)
+        identity = f"profile/{step.name}/{self.identity}/{step.profile!r}"
+        if isinstance(self.value, Mapping):
+            self.profiles = {
+                name: (
+                    registry.create("profile", step.profile.name, params, where=where),
+                    rngs.derive(f"{identity}/{name}"),
+                )
+                for name in self.value
+            }
+            return
+        self.profile = registry.create("profile", step.profile.name, params, where=where)
+        self.profile_rng = rngs.derive(identity)
+
+    def _move_each(self, tick: Tick) -> dict[str, Any]:
+        assert self.profiles is not None
+        moved = dict(self.value)
+        for name, (profile, rng) in self.profiles.items():
+            one = Tick(
+                tick.index,
+                tick.phase,
+                tick.phase_index,
+                tick.progress,
+                tick.time,
+                self.value[name],
+                self.start_value[name],
             )
-            self.profile_rng = rngs.derive(f"profile/{step.name}/{self.identity}/{step.profile!r}")
+            moved[name] = profile.next_value(self.value[name], one, rng)
+        return moved
 
     def tick(
-        self, phase: str, cycle: int, phase_index: int, progress: float, now: float, new_id: str
-    ) -> Event:
-        """Move the value one cycle and build the event for it."""
+        self,
+        phase: str,
+        cycle: int,
+        phase_index: int,
+        progress: float,
+        now: float,
+        new_id: Callable[[], str],
+    ) -> Event | list[Event]:
+        """Move the value one cycle and build the event for it (events, for a Batch)."""
         tick = Tick(cycle, phase, phase_index, progress, now, self.value, self.start_value)
         if self.profile is not None:
             self.value = tick.value = self.profile.next_value(self.value, tick, self.profile_rng)
+        elif self.profiles is not None:
+            self.value = tick.value = self._move_each(tick)
         payload = self.generator.payload(tick, self.rng)
+        if payload.__class__ is Batch:
+            events = []
+            for message in payload:
+                key = message.key if message.key is not None else self.key
+                self.emitted += 1
+                self.per_key[key] = self.per_key.get(key, 0) + 1
+                events.append(
+                    Event(
+                        self.topic,
+                        message.payload,
+                        key,
+                        NO_HEADERS,
+                        new_id(),
+                        now,
+                        0,
+                        cycle,
+                        "engine",
+                    )
+                )
+            return events
         self.emitted += 1
-        return Event(self.topic, payload, self.key, NO_HEADERS, new_id, now, 0, cycle, "engine")
+        return Event(self.topic, payload, self.key, NO_HEADERS, new_id(), now, 0, cycle, "engine")
 
     def begin_shaped_phase(self, phase: str, span: float) -> PhaseRate:
         """Account a phase of ``span`` seconds for a shaped generator."""
@@ -142,6 +203,10 @@ class GeneratorState:
         }
         if self.rates:
             out["rates"] = [rate.summary() for rate in self.rates]
+        if self.per_key:
+            out["entities"] = {
+                str(key): {"emitted": count} for key, count in sorted(self.per_key.items(), key=str)
+            }
         summary = getattr(self.generator, "summary", None)
         if summary is not None:
             out.update(summary())

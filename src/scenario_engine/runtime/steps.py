@@ -76,17 +76,20 @@ def run_generate(run: Run, step: GenerateStep, index: int) -> StepResult:
     start = run.scheduler.now
     for _ in range(step.count):
         for gen in run.generators:
-            run.send(
-                gen.tick(
-                    run.phase or "generate",
-                    run.cycle,
-                    0,
-                    1.0,
-                    run.scheduler.now,
-                    run.new_id(),
-                )
+            send_all(
+                run,
+                gen.tick(run.phase or "generate", run.cycle, 0, 1.0, run.scheduler.now, run.new_id),
             )
     return run.step_result(step, index, start)
+
+
+def send_all(run: Run, out: Event | list[Event]) -> None:
+    """Send what a generator tick made: one event, or each of a Batch's."""
+    if isinstance(out, list):
+        for event in out:
+            run.send(event)
+    else:
+        run.send(out)
 
 
 def _template(run: Run, step: PublishStep) -> Callable[[Mapping[str, Any]], Any]:
@@ -174,10 +177,11 @@ def _publish_generated(run: Run, step: PublishStep, index: int) -> StepResult:
     headers = dict(step.headers) if step.headers else NO_HEADERS
 
     def fire(i: int) -> None:
-        event = state.tick(run.phase or "publish", run.cycle, i, 1.0, scheduler.now, run.new_id())
-        if headers:
-            event.headers = headers
-        run.send(event)
+        out = state.tick(run.phase or "publish", run.cycle, i, 1.0, scheduler.now, run.new_id)
+        for event in out if isinstance(out, list) else (out,):
+            if headers:
+                event.headers = headers
+            run.send(event)
 
     for i in range(step.repeat):
         scheduler.call_at(start + step.delay + i * step.interval, partial(fire, i))
@@ -300,10 +304,13 @@ class _Ticker:
         cycle = self.first_cycle + int(k * self.every / self.period + 1e-9)
         run.cycle = cycle
         progress = k / self.last if self.count > 1 else 1.0
-        event = self.gen.tick(self.phase, cycle, k, progress, run.scheduler.now, run.new_id())
+        event = self.gen.tick(self.phase, cycle, k, progress, run.scheduler.now, run.new_id)
         if k + 1 < self.count:
             self.schedule(k + 1)
-        run.send(event)
+        if isinstance(event, list):
+            send_all(run, event)
+        else:
+            run.send(event)
 
 
 class _ShapedTicker:
@@ -344,11 +351,11 @@ class _ShapedTicker:
         cycle = self.first_cycle + int(elapsed / run.period + 1e-9)
         run.cycle = cycle
         progress = min(1.0, elapsed / self.span) if self.span else 1.0
-        event = self.gen.tick(self.phase, cycle, self.rate.events, progress, now, run.new_id())
+        event = self.gen.tick(self.phase, cycle, self.rate.events, progress, now, run.new_id)
         self.rate.events += 1
         self.gen.next_arrival = self.gen.arrivals.next_time()  # type: ignore[union-attr]
         self.schedule()
-        run.send(event)
+        send_all(run, event)
 
 
 def step_kind(step: Step) -> str:

@@ -93,7 +93,8 @@ CASES = [
     Case("unknown namespace", {"ns.py": HEADER + "s = Scenario('s').generator('acme.ticker', "
                                      "topic='t')\n"},
          check, "generators[0].ref.name: unknown generator 'acme.ticker' (hint: no installed "
-                "plugin provides 'acme.*' names; install the plugin that does)",
+                "plugin provides 'acme.*' names; install the pack that provides them; "
+                "`scenario plugins` lists what is installed)",
          ("check", "ns.py")),
     Case("unknown component parameter", {"param.py": HEADER + "s = Scenario('s').phase('p', "
                                          "cycles=1, profile='steady', nois=0.1)\n"},

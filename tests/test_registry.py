@@ -171,7 +171,8 @@ def test_an_unknown_namespace_of_a_known_pack_says_what_to_install() -> None:
     err = fake_entries().unknown("profile", "trading.flash_crash")
     assert str(err) == (
         "unknown profile 'trading.flash_crash' (hint: no installed plugin provides 'trading.*' "
-        "names; install it: pip install scenario-trading)"
+        "names; install it: pip install -e plugins/scenario-trading (from a clone of "
+        "scenario-engine; or pip install -e '.[trading]'))"
     )
 
 
@@ -295,3 +296,17 @@ def test_scenario_plugins_with_autoload_off_shows_only_the_core(fake_site: Path)
 def test_check_components_reports_a_system_that_does_not_import() -> None:
     plan = codec.from_dict({"name": "s", "systems": [{"target": {"callable": "nowhere.sys:Echo"}}]})
     assert [p.where for p in check_components(plan, fake_entries())] == ["systems[0].target"]
+
+
+def test_the_install_extras_point_at_the_plugins_in_this_repository() -> None:
+    import tomllib
+
+    repo = Path(__file__).resolve().parents[1]
+    extras = tomllib.loads((repo / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    for prefix in ("trading", "redis", "nats"):
+        [requirement] = extras[prefix]
+        assert requirement == f"scenario-{prefix} @ {{root:uri}}/plugins/scenario-{prefix}"
+        assert (repo / "plugins" / f"scenario-{prefix}" / "pyproject.toml").exists()
+    assert "pip install -e '.[trading,redis,nats]'" in (repo / "README.md").read_text()

@@ -46,7 +46,7 @@ __all__ = [
 CORE_DISTRIBUTION = "scenario-engine"
 AUTOLOAD_ENV = "SCENARIO_ENGINE_DISABLE_PLUGIN_AUTOLOAD"
 
-#: namespaces of the project's own packs, for install hints
+#: namespaces of the project's own packs, for install hints (see scenario_engine.packs)
 KNOWN_PACKS: Mapping[str, str] = {
     "trading": "scenario-trading",
     "redis": "scenario-redis",
@@ -174,21 +174,29 @@ class Registry:
 
     def unknown(self, kind: str, name: str, where: str = "") -> UnknownComponentError:
         """The error for a name nobody provides, with close matches and an install hint."""
+        from scenario_engine.packs import REPOSITORY_PACKS, install_hint
+
         names = self.names(kind)
         hint = ""
         close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
         namespace = name.partition(".")[0] if "." in name else ""
+        owners = [i for i in self.entries() if namespace and i.name.startswith(namespace + ".")]
+        what = "chaos action" if kind == "chaos" else kind
         if close:
             hint = f"did you mean {close[0]!r}?"
-        elif namespace and not any(n.startswith(namespace + ".") for n in names):
-            pack = KNOWN_PACKS.get(namespace)
+        elif kind == "bus" and name in REPOSITORY_PACKS:
+            hint = f"no installed plugin provides '{name}://' buses; {install_hint(name)}"
+        elif owners:
+            theirs = [n for n in names if n.startswith(namespace + ".")]
             hint = (
-                f"no installed plugin provides '{namespace}.*' names; "
-                + (f"install it: pip install {pack}" if pack else "install the plugin that does")
+                f"the {owners[0].distribution} {owners[0].version} pack provides "
+                f"'{namespace}.*' names; "
+                + (f"its {what}s: {', '.join(theirs)}" if theirs else f"it has no {what}s")
             )
+        elif namespace:
+            hint = f"no installed plugin provides '{namespace}.*' names; {install_hint(namespace)}"
         else:
             hint = "known: " + (", ".join(names) or "none") + " (see `scenario plugins`)"
-        what = "chaos action" if kind == "chaos" else kind
         return UnknownComponentError([Problem(where, f"unknown {what} {name!r}", hint)])
 
     def info(self, kind: str, name: str) -> EntryInfo:

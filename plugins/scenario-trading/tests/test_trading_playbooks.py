@@ -96,7 +96,9 @@ def test_without_the_pack_a_trading_playbook_stops_naming_it_and_how_to_install_
                   SCENARIO_ENGINE_DISABLE_PLUGIN_AUTOLOAD="1")
     assert result.returncode == 2
     assert "no installed plugin provides 'trading.*' names" in result.stderr
-    assert "pip install scenario-trading" in result.stderr
+    assert "pip install -e plugins/scenario-trading (from a clone of scenario-engine" in (
+        result.stderr
+    )
 
 
 def test_without_the_pack_a_playbook_using_its_spec_classes_stops_before_running(tmp_path):

@@ -21,10 +21,17 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from scenario_engine.errors import PlanError, PlaybookError, Problem, ScenarioError, UsageError
+from scenario_engine.errors import (
+    PlanError,
+    PlaybookError,
+    PluginError,
+    Problem,
+    ScenarioError,
+    UsageError,
+)
 from scenario_engine.loaders.select import with_vars
+from scenario_engine.packs import install_hint, pack_of_module
 from scenario_engine.plan.nodes import Plan
-from scenario_engine.registry import KNOWN_PACKS
 
 __all__ = ["load_playbook"]
 
@@ -85,7 +92,7 @@ def _execute(path: Path) -> ModuleType:
         spec.loader.exec_module(module)
     except (Exception, SystemExit) as err:
         sys.modules.pop(name, None)
-        raise _located(err, path, real) from err
+        raise broken_pack(err) or _located(err, path, real) from err
     except BaseException:
         sys.modules.pop(name, None)
         raise
@@ -118,21 +125,37 @@ def _located(err: BaseException, path: Path, real: Path) -> PlaybookError:
             f" in {err.filename}:{err.lineno}"
         )
         problems = [Problem(where, f"{type(err).__name__}{inside}: {err.msg}")]
-    elif isinstance(err, ModuleNotFoundError) and _pack_of(err.name):
-        pack = _pack_of(err.name)
+    elif isinstance(err, ModuleNotFoundError) and pack_of_module(err.name):
+        prefix = pack_of_module(err.name) or ""
         problems = [Problem(where, f"{type(err).__name__}: {err}",
-                            f"the playbook needs the {pack} plugin: pip install {pack}")]
+                            f"the playbook needs the '{prefix}' pack; {install_hint(prefix)}")]
     else:
         problems = [Problem(where, f"{type(err).__name__}: {err}")]
     return PlaybookError(problems)
 
 
-def _pack_of(module: str | None) -> str | None:
-    """The distribution of one of the project's own packs, from its import name."""
-    top = (module or "").partition(".")[0]
-    for namespace, distribution in KNOWN_PACKS.items():
-        if top == distribution.replace("-", "_") or top == f"scenario_{namespace}":
-            return distribution
+def broken_pack(err: BaseException) -> PluginError | None:
+    """When an installed pack raised while being imported: that pack's error (exit 3).
+
+    A playbook that imports a broken pack is not wrong itself; the error names
+    the distribution, its version and where inside it the import failed.
+    """
+    from scenario_engine.packs import installed_packs
+
+    if isinstance(err, ScenarioError | SyntaxError):
+        return None
+    if isinstance(err, ModuleNotFoundError) and pack_of_module(err.name):
+        return None  # the pack itself is missing: the playbook's error, with an install hint
+    for frame, lineno in reversed(list(traceback.walk_tb(err.__traceback__))):
+        prefix = pack_of_module(frame.f_globals.get("__name__"))
+        pack = installed_packs().get(prefix or "")
+        if pack is not None:
+            return PluginError(
+                f"the {pack.distribution} {pack.version} pack failed to import: "
+                f"{type(err).__name__}: {err} (at {frame.f_code.co_filename}:{lineno})",
+                hint=f"reinstall {pack.distribution} or report it to its authors; "
+                "rerun with --debug for the traceback",
+            )
     return None
 
 

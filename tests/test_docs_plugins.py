@@ -89,8 +89,8 @@ def test_the_pyproject_excerpt_matches_the_real_plugin():
     real = tomllib.loads(PLUGIN_PYPROJECT.read_text())["project"]
     for _, code in blocks("toml"):
         shown = tomllib.loads(code).get("project", {})
-        if "entry-points" not in shown:
-            continue
+        if "entry-points" not in shown or code.startswith("# iot-pack/"):
+            continue  # the iot-pack recipe has its own test (tests/test_iot_pack.py)
         assert shown["name"] == real["name"]
         for group, entries in shown["entry-points"].items():
             for name, target in entries.items():

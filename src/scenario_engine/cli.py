@@ -30,6 +30,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "scenario_engine.commands.host:host",
         "Run an in-process system as a bus-connected service.",
     ),
+    "new-plugin": (
+        "scenario_engine.commands.new_plugin:new_plugin",
+        "Write a new pack: one component of each kind, with its tests.",
+    ),
     "play": (
         "scenario_engine.commands.play:play",
         "Run playbooks and plans; report and record.",

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 
+from scenario_engine.errors import PlanError
 from scenario_engine.events import Event, TopicPattern, payload_get
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ __all__ = [
     "Message",
     "Monitor",
     "ParamError",
+    "PlanError",
     "Profile",
     "Reporter",
     "SystemBus",

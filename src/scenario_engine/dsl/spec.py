@@ -65,11 +65,17 @@ class Spec:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if cls.__kind__ == "chaos" and "probability" not in cls.__not_params__:
+            raise TypeError(
+                f"{cls.__name__}: a chaos spec subclasses scenario_engine.ChaosSpec, which gives "
+                "it the generic triggers (topics, probability, at_cycle, every, where, ...)"
+            )
         if cls.__registry_name__:
             _SPECS[(cls.__kind__, cls.__registry_name__)] = cls
             register_spec(cls.__kind__, cls.__registry_name__, cls.__name__, cls.__positional__)
 
-    def _changed_fields(self) -> list[tuple[str, Any]]:
+    def _changed_fields(self, *, positional: bool = True) -> list[tuple[str, Any]]:
+        """Fields not at their default (and, for the repr, every positional field)."""
         changed = []
         fields: tuple[attrs.Attribute[Any], ...] = attrs.fields(type(self))  # type: ignore[arg-type]
         for field in fields:
@@ -77,16 +83,17 @@ class Spec:
             default = field.default
             if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
                 default = default.factory()  # type: ignore[union-attr]
-            if field.name in self.__positional__ or value != default:
+            if (positional and field.name in self.__positional__) or value != default:
                 changed.append((field.name, value))
         return changed
 
     def params(self) -> FrozenMap:
-        """The component parameters: every field that is not left at its default."""
+        """The component parameters: every field that is not left at its default, so a spec
+        and its registry name with the same parameters build the same plan."""
         return FrozenMap(
             {
                 name: freeze(value)
-                for name, value in self._changed_fields()
+                for name, value in self._changed_fields(positional=False)
                 if name not in self.__not_params__ and value is not None
             }
         )

@@ -4,7 +4,8 @@
 - :func:`read_events` parses an ``events.jsonl``;
 - :mod:`scenario_engine.testing.bus_conformance` is the suite every bus passes;
 - :mod:`scenario_engine.testing.servers` starts real brokers for tests;
-- the pytest plugin offers the ``scenario_run`` fixture.
+- the pytest plugin offers the ``scenario_run`` fixture;
+- :class:`Registry` is the registry the engine uses, for a plugin's own tests.
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ if TYPE_CHECKING:
     from scenario_engine.plan.nodes import Plan
     from scenario_engine.report.model import RunResult
 
-__all__ = ["capture_log", "closing_buses", "read_events", "run"]
+__all__ = ["Registry", "capture_log", "closing_buses", "read_events", "run"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Registry":  # loaded on use: the registry reads installed metadata
+        from scenario_engine.registry import Registry
+
+        return Registry
+    raise AttributeError(f"module 'scenario_engine.testing' has no attribute {name!r}")
 
 
 def run(scenario: Scenario | Plan, **options: Any) -> RunResult:

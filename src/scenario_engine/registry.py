@@ -31,7 +31,15 @@ from scenario_engine.plan.nodes import (
     WaitForStep,
 )
 from scenario_engine.plan.values import CallableRef, FrozenMap
-from scenario_engine.spi import GROUPS, ChaosAction, Generator, Monitor, ParamError, Profile
+from scenario_engine.spi import (
+    GROUPS,
+    ChaosAction,
+    Codec,
+    Generator,
+    Monitor,
+    ParamError,
+    Profile,
+)
 
 __all__ = [
     "AUTOLOAD_ENV",
@@ -58,6 +66,7 @@ _PROTOCOLS: Mapping[str, type] = {
     "profile": Profile,
     "chaos": ChaosAction,
     "assertion": Monitor,
+    "codec": Codec,
 }
 
 

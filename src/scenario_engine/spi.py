@@ -1,5 +1,5 @@
 """The plugin contracts: what a generator, profile, chaos action, monitor, bus,
-loader or reporter must provide.
+codec, loader or reporter must provide.
 
 Each entry point in a ``scenario_engine.<kind>`` group names a *factory* (a
 class or a function). The registry calls it with the component's parameters
@@ -26,10 +26,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GROUPS",
+    "TRANSPORTS",
     "Batch",
     "Bus",
     "ChaosAction",
     "ChaosContext",
+    "Codec",
+    "CodecBase",
+    "DecodeError",
     "Emission",
     "Event",
     "Generator",
@@ -43,6 +47,7 @@ __all__ = [
     "SystemBus",
     "Tick",
     "TopicPattern",
+    "TopicRoute",
     "Verdict",
     "Witness",
     "compile_where",
@@ -59,6 +64,7 @@ GROUPS: Mapping[str, str] = {
     "bus": "scenario_engine.buses",
     "loader": "scenario_engine.loaders",
     "reporter": "scenario_engine.reporters",
+    "codec": "scenario_engine.codecs",
 }
 
 
@@ -374,6 +380,101 @@ class Bus(Protocol):
     def flush(self) -> None: ...
 
     def close(self) -> None: ...
+
+
+# --------------------------------------------------------------------------- codecs
+
+#: the shapes a codec can write: ``fields`` (a Redis Streams entry: field, value pairs)
+#: and ``message`` (a body and string headers: NATS core and JetStream)
+TRANSPORTS = ("fields", "message")
+
+
+class DecodeError(ValueError):
+    """An inbound entry or message is not in the codec's format; the message says why.
+
+    The bus keeps such an entry raw in the event log and reports it once per
+    topic: raise it rather than guessing a payload.
+    """
+
+
+@runtime_checkable
+class Codec(Protocol):
+    """How an event's payload and metadata become bytes, fields and headers, and back.
+
+    ``transports`` lists the shapes it writes (see :data:`TRANSPORTS`); a bus
+    calls only the methods of its shape. ``title`` names the format in hints
+    ("FastStream's format"). ``encode_*`` raise
+    :class:`~scenario_engine.errors.BusError` for a payload the format cannot
+    carry; ``decode_*`` raise :class:`DecodeError`. ``looks_like_*`` say,
+    cheaply and without raising, whether a frame is probably in this format:
+    they name the right codec in the hint for an entry another codec could
+    not decode. Subclass :class:`CodecBase` to write one shape only.
+    """
+
+    transports: frozenset[str]
+    title: str
+
+    def encode_fields(self, event: Event, count: int) -> list[Any]:
+        """The ``field, value, ...`` list of the XADD that carries ``event``
+        (``count`` is the publisher's running count, for ordering)."""
+        ...
+
+    def decode_fields(self, topic: str, entry_id: bytes, fields: Mapping[bytes, bytes]) -> Event:
+        """The event one stream entry carries."""
+        ...
+
+    def encode_message(self, event: Event) -> tuple[bytes, dict[str, str]]:
+        """The body and headers (a fresh dict: the bus may add to it) that carry ``event``."""
+        ...
+
+    def decode_message(self, topic: str, body: bytes, headers: Mapping[str, str] | None) -> Event:
+        """The event one message carries."""
+        ...
+
+    def looks_like_fields(self, fields: Mapping[bytes, bytes]) -> bool: ...
+
+    def looks_like_message(self, body: bytes, headers: Mapping[str, str] | None) -> bool: ...
+
+
+class CodecBase:
+    """Defaults for a codec that writes one shape: the other one refuses, nothing is sniffed."""
+
+    transports: frozenset[str] = frozenset()
+    title = "this format"
+
+    def encode_fields(self, event: Event, count: int) -> list[Any]:
+        raise NotImplementedError(f"{type(self).__name__} does not write stream entries")
+
+    def decode_fields(self, topic: str, entry_id: bytes, fields: Mapping[bytes, bytes]) -> Event:
+        raise NotImplementedError(f"{type(self).__name__} does not read stream entries")
+
+    def encode_message(self, event: Event) -> tuple[bytes, dict[str, str]]:
+        raise NotImplementedError(f"{type(self).__name__} does not write messages")
+
+    def decode_message(self, topic: str, body: bytes, headers: Mapping[str, str] | None) -> Event:
+        raise NotImplementedError(f"{type(self).__name__} does not read messages")
+
+    def looks_like_fields(self, fields: Mapping[bytes, bytes]) -> bool:
+        return False
+
+    def looks_like_message(self, body: bytes, headers: Mapping[str, str] | None) -> bool:
+        return False
+
+
+@attrs.frozen
+class TopicRoute:
+    """A topic the plan declares: its broker-side name and its codec.
+
+    ``subject`` is the Redis stream key or NATS subject used verbatim (no
+    prefix), or None for the bus's own naming; ``codec`` is None for the
+    bus's codec. A bus that maps topics has ``route(routes)``, called before
+    it connects; it reads every routed topic from the start of the run.
+    """
+
+    topic: str
+    subject: str | None = None
+    codec: Codec | None = None
+    codec_name: str | None = None
 
 
 # --------------------------------------------------------------------------- files and reports

@@ -133,20 +133,23 @@ def test_entries_from_other_programs_are_delivered(
     assert event.source == "external"
 
 
-def test_a_malformed_entry_is_skipped_counted_and_logged(
+def test_a_malformed_entry_is_kept_raw_counted_and_logged(
     redis_server: BrokerServer, raw: redis.Redis, open_bus: list[RedisBus],
-    log_lines: list[str],
 ) -> None:
-    """Skips an entry whose payload is not JSON and keeps reading the stream."""
+    """Delivers an entry whose payload is not JSON raw, and keeps reading the stream."""
     bus = connect(redis_server.url, open_bus)
     inbox = Inbox()
     bus.subscribe("mixed", inbox)
     raw.xadd("mixed", {"payload": b"{broken"})
     raw.xadd("mixed", {"payload": b'"fine"'})
-    wait_until(bus, lambda: len(inbox) >= 1, TIMEOUT, what="the good entry")
-    assert inbox.payloads == ["fine"]
-    assert bus.stats["errors"] == 1
-    assert any("skipped a malformed stream entry" in line for line in log_lines)
+    with capture_log("scenario_engine") as log_lines:
+        wait_until(bus, lambda: len(inbox) >= 2, TIMEOUT, what="both entries")
+    kept, fine = inbox.events
+    assert (kept.source, kept.payload["undecoded"]["fields"]) == ("undecoded",
+                                                                  {"payload": "{broken"})
+    assert fine.payload == "fine"
+    assert bus.stats["undecoded"] == 1
+    assert any("could not be decoded with codec=native" in line for line in log_lines)
 
 
 def test_group_mode_acknowledges_what_the_handlers_processed(

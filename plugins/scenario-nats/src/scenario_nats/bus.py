@@ -17,6 +17,12 @@ Reconnects are nats-py's own, with an exponential delay (50 ms doubling to
 During an outage nats-py buffers publishes and sends them after the
 reconnect; an outage longer than ``outage`` seconds raises
 :class:`~scenario_engine.errors.BusError`.
+
+How events become messages is the bus's codec (``?codec=``, ``native`` by
+default), or a routed topic's own (:meth:`NatsBus.route`); a routed topic
+with a ``subject`` is published and read on that subject. A message the
+codec cannot decode is delivered raw and reported once per topic
+(:mod:`scenario_engine.codecs.undecoded`).
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ import queue
 import time
 import zlib
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, NoReturn
 
 import nats.errors
@@ -41,16 +47,17 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from scenario_engine.buses.url import scrub
+from scenario_engine.codecs.routing import TopicMap, codec_from_url
+from scenario_engine.codecs.undecoded import Undecoded
 from scenario_engine.errors import BusError
-from scenario_engine.spi import Event, TopicPattern
+from scenario_engine.spi import DecodeError, Event, TopicPattern, TopicRoute
 
 from scenario_nats.config import NatsConfig
 from scenario_nats.link import Link
 from scenario_nats.loop import Handoff, LoopThread
 from scenario_nats.sender import BACKOFF_CAP, BACKOFF_FIRST, Outbox, Sender
 from scenario_nats.streams import StreamState, cover, ensure_stream
-from scenario_nats.subjects import check_topic, glob_to_subject, is_literal
-from scenario_nats.wire import decode_message
+from scenario_nats.subjects import check_topic, glob_to_subject, is_literal, matches
 
 __all__ = ["NatsBus"]
 
@@ -93,6 +100,9 @@ class NatsBus:
         self.config = NatsConfig.from_url(url)
         self.url = self.config.redacted
         self._log = logger.bind(bus=self.url)
+        codec_name, codec = codec_from_url(self.config.url, "message")
+        self.topics = TopicMap(codec, codec_name, _same, _same)
+        self._undecoded = Undecoded(self.url)
         self._state = "new"
         self._loop: LoopThread | None = None
         self._nc: NatsClient | None = None
@@ -203,7 +213,8 @@ class NatsBus:
         assert self._loop is not None
         self._outbox = Handoff(self._loop, _BATCHES_IN_FLIGHT)
         sender = Sender(nc, self._js, self._link, self._outbox, timeout=self.config.timeout,
-                        stream=self.config.stream, secret_url=self.config.url.raw)
+                        stream=self.config.stream, secret_url=self.config.url.raw,
+                        topics=self.topics)
         self._sender = asyncio.ensure_future(sender.run())
 
     def _connect_error(self, err: BaseException | None) -> BusError:
@@ -282,9 +293,10 @@ class NatsBus:
         (JetStream: covered by the stream); later publishes skip all of this."""
         if self._state != "connected":
             self._not_connected()
-        check_topic(topic)
+        subject = self.topics.subject(topic)
+        check_topic(subject)
         if self._js is not None and self._loop is not None:
-            self._loop.run(self._cover(topic), timeout=self.config.timeout * 2)
+            self._loop.run(self._cover(subject), timeout=self.config.timeout * 2)
         self._admitted.add(topic)
 
     async def _cover(self, subject: str) -> None:
@@ -330,6 +342,19 @@ class NatsBus:
 
     # ------------------------------------------------------------------ consuming
 
+    def route(self, routes: Iterable[TopicRoute]) -> None:
+        """Use the plan's subjects and codecs for these topics (call before connecting)."""
+        if self._subscriptions:
+            raise BusError(
+                f"the NATS bus {self.url}: route() comes before the first subscribe()",
+                hint="route the plan's topics first",
+            )
+        routes = list(routes)
+        for route in routes:
+            if route.subject is not None:
+                check_topic(route.subject)
+        self.topics.route(routes)
+
     def subscribe(self, pattern: str, handler: Handler) -> None:
         """Call ``handler`` for events on topics matching the glob ``pattern``."""
         if self._state == "closed":
@@ -354,28 +379,47 @@ class NatsBus:
                 hint=f"check the stream {self.config.stream!r}",
             ) from None
 
+    def _subjects(self, pattern: str) -> list[str]:
+        """The NATS subscriptions ``pattern`` needs: the subject covering it, and the subjects
+        of routed topics it matches that this one does not receive."""
+        wide = glob_to_subject(pattern)
+        wanted = TopicPattern(pattern)
+        out = [wide]
+        for topic, subject in self.topics.routed_subjects():
+            if wanted(topic) and not matches(wide, subject) and subject not in out:
+                out.append(subject)
+        return out
+
     async def _subscribe(self, pattern: str, handler: Handler) -> None:
-        subject = glob_to_subject(pattern)
         exact = TopicPattern(pattern) if not is_literal(pattern) else None
         acked = self.config.durable is not None
         put = self._inbox.put
         link = self._link
+        inbound = self.topics.inbound
+        undecoded = self._undecoded
 
         async def on_message(msg: Msg) -> None:
-            topic = msg.subject
-            if exact is not None and not exact(topic):
-                return
-            try:
-                event = decode_message(topic, msg.data, msg.headers)
-            except (ValueError, UnicodeDecodeError) as err:
-                link.errors += 1
-                self._log.bind(subject=topic).warning("skipped a malformed message: {}", err)
+            found = inbound(msg.subject)
+            if found is None:
                 if acked:
                     await msg.ack()
                 return
+            topic, codec, codec_name = found
+            if exact is not None and not exact(topic):
+                return
+            try:
+                event = codec.decode_message(topic, msg.data, msg.headers)
+            except (DecodeError, ValueError, UnicodeDecodeError) as err:
+                event = undecoded.message(topic, msg.data, msg.headers, codec_name, str(err))
             link.received += 1
             put((handler, event, msg if acked else None))
 
+        for index, subject in enumerate(self._subjects(pattern)):
+            await self._subscribe_subject(subject, pattern if index == 0 else
+                                          f"{pattern}|{subject}", on_message)
+
+    async def _subscribe_subject(self, subject: str, name: str,
+                                 on_message: Callable[[Msg], Any]) -> None:
         nc, js = self._nc, self._js
         assert nc is not None
         if js is None:
@@ -394,7 +438,7 @@ class NatsBus:
                                pending_msgs_limit=0, pending_bytes_limit=0)
         else:
             await js.subscribe(subject, stream=self._stream.name, cb=on_message,
-                               durable=self._durable_name(pattern), manual_ack=True,
+                               durable=self._durable_name(name), manual_ack=True,
                                config=config, pending_msgs_limit=0, pending_bytes_limit=0)
 
     def _durable_name(self, pattern: str) -> str:
@@ -477,6 +521,7 @@ class NatsBus:
             "delivered": self._delivered,
             "reconnects": link.reconnects,
             "errors": link.errors,
+            "undecoded": self._undecoded.count,
         }
 
     def _scrub(self, err: BaseException) -> str:
@@ -489,3 +534,6 @@ class NatsBus:
         )
 
 
+def _same(name: str) -> str:
+    """NATS names a topic's subject after the topic."""
+    return name

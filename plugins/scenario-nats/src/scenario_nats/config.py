@@ -12,6 +12,8 @@ option       default    meaning
 ``batch``    100        publishes handed to the client at once; JetStream acks per batch
 ``outage``   30s        how long the server may stay unreachable before BusError
 ``timeout``  5s         connect, subscribe and acknowledgement timeout
+``codec``    native     the wire format: ``native``, ``json``, ``faststream``...
+``codec.*``  (none)     the codec's parameters (``codec.field=body``)
 ============ ========== ===============================================================
 """
 
@@ -19,12 +21,13 @@ from __future__ import annotations
 
 import attrs
 from scenario_engine.buses.url import BusURL, parse_bus_url
+from scenario_engine.codecs.routing import is_codec_option
 from scenario_engine.errors import UsageError
 
 __all__ = ["DEFAULT_PORT", "NatsConfig"]
 
 DEFAULT_PORT = 4222
-_OPTIONS = ("stream", "subjects", "storage", "durable", "batch", "outage", "timeout")
+_OPTIONS = ("stream", "subjects", "storage", "durable", "batch", "outage", "timeout", "codec")
 _NAME_FORBIDDEN = frozenset(" \t\r\n.*>/\\")
 
 
@@ -66,7 +69,7 @@ class NatsConfig:
     def from_url(cls, text: str) -> NatsConfig:
         """Parse and validate ``text``; raises :class:`UsageError` naming the bad part."""
         url = parse_bus_url(text, schemes=["nats"], default_port=DEFAULT_PORT)
-        url.reject_unknown(_OPTIONS)
+        url.reject_unknown([*_OPTIONS, *filter(is_codec_option, url.options)])
         stream = _check_name(url, "stream", url.text("stream") or None)
         durable = _check_name(url, "durable", url.text("durable") or None)
         if durable and not stream:

@@ -11,7 +11,10 @@ what keeps the bus close to a raw client loop.
 * JetStream: a batch is published with ``publish_async`` and its acks awaited
   together; what was not acknowledged (timeout, no responders while the
   server restarts) is sent again with the same ``Nats-Msg-Id``, so the
-  server keeps one copy.
+  server keeps one copy. ``Nats-Msg-Id`` is *not* the event id: JetStream
+  drops a message whose id it saw in the last two minutes, which would
+  swallow the intended duplicates of chaos ``Duplicate``; each publish gets
+  an id of its own.
 * A flush marker (a future) completes once everything before it is sent and,
   for core NATS, seen by the server (PING/PONG).
 """
@@ -30,12 +33,12 @@ from loguru import logger
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from scenario_engine.buses.url import scrub
+from scenario_engine.codecs.routing import TopicMap
 from scenario_engine.errors import BusError
 from scenario_engine.spi import Event
 
 from scenario_nats.link import Link
 from scenario_nats.loop import Handoff
-from scenario_nats.wire import encode_body, encode_headers
 
 __all__ = ["BACKOFF_CAP", "BACKOFF_FIRST", "Outbox", "Sender"]
 
@@ -44,14 +47,18 @@ BACKOFF_FIRST, BACKOFF_CAP = 0.05, 2.0
 Outbox = Handoff["list[Event] | concurrent.futures.Future[None] | None"]
 #: an encoded message: subject, body, headers
 Outgoing = tuple[str, bytes, dict[str, str]]
+#: the JetStream header that deduplicates a re-sent publish
+MSG_ID = "Nats-Msg-Id"
 
 
 class Sender:
     """The loop side of publishing for one bus; :meth:`run` is its task."""
 
     def __init__(self, nc: NatsClient, js: JetStreamContext | None, link: Link, outbox: Outbox,
-                 *, timeout: float, stream: str | None, secret_url: str) -> None:
+                 *, timeout: float, stream: str | None, secret_url: str, topics: TopicMap
+                 ) -> None:
         self._nc = nc
+        self._topics = topics
         self._js = js
         self._link = link
         self._outbox = outbox
@@ -96,8 +103,11 @@ class Sender:
     def _encode(self, event: Event, msg_id: str | None = None) -> Outgoing | None:
         """The message for ``event``; None (and a rejection for the caller) if it cannot be."""
         try:
-            return (event.topic, encode_body(event.topic, event.payload),
-                    encode_headers(event, msg_id))
+            subject, codec = self._topics.outbound(event.topic)
+            body, headers = codec.encode_message(event)
+            if msg_id is not None:
+                headers[MSG_ID] = msg_id
+            return subject, body, headers
         except BusError as err:
             # one bad payload must not take the bus down: report it once, send the rest
             self._link.reject(err)

@@ -15,6 +15,12 @@ lasts longer than ``outage`` seconds, the bus raises
 batch that was in flight when the connection broke is sent again, so a
 subscriber may see it twice.
 
+How events become entries is the bus's codec (``?codec=``, ``native`` by
+default), or a routed topic's own (:meth:`RedisBus.route`); a routed topic
+with a ``subject`` lives in that stream, without the prefix. An entry the
+codec cannot decode is delivered raw and reported once per topic
+(:mod:`scenario_engine.codecs.undecoded`).
+
 Use one bus from one thread (the engine's); the reader thread is internal.
 """
 
@@ -23,7 +29,7 @@ from __future__ import annotations
 import queue
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NoReturn
 
 import redis
@@ -31,13 +37,14 @@ from loguru import logger
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from scenario_engine.buses.url import scrub
+from scenario_engine.codecs.routing import TopicMap, codec_from_url
+from scenario_engine.codecs.undecoded import Undecoded
 from scenario_engine.errors import BusError
-from scenario_engine.spi import Event, TopicPattern
+from scenario_engine.spi import Codec, DecodeError, Event, TopicPattern, TopicRoute
 
 from scenario_redis.backoff import Outage
 from scenario_redis.config import RedisConfig
 from scenario_redis.reader import TOPICS_STREAM, Delivery, StreamReader, make_queue
-from scenario_redis.wire import entry_fields
 
 __all__ = ["RedisBus"]
 
@@ -71,6 +78,12 @@ class RedisBus:
         self.config = RedisConfig.from_url(url)
         self.url = self.config.redacted
         self._log = logger.bind(bus=self.url)
+        prefix = self.config.prefix
+        codec_name, codec = codec_from_url(self.config.url, "fields")
+        self.topics = TopicMap(codec, codec_name, self.config.stream,
+                               lambda key: key[len(prefix):] if key.startswith(prefix) else None)
+        self._inbound: dict[bytes, tuple[str, Codec, str] | None] = {}
+        self._undecoded = Undecoded(self.url)
         self._state = "new"
         self._client: redis.Redis | None = None
         self._pipe: Any = None
@@ -152,7 +165,7 @@ class RedisBus:
         self._pipe = client.pipeline(transaction=False)
         reader_client = self._new_client(self.config.timeout + self.config.block + 5.0)
         self._reader = StreamReader(self.config, reader_client, self.start_id, self._queue,
-                                    self._log)
+                                    self._log, self._decode)
         for stream in self._streams:
             self._reader.add_stream(stream)
         for head in self._globs:
@@ -190,9 +203,10 @@ class RedisBus:
         topic = event.topic
         if topic not in self._announced:
             self._announce(topic)
+        stream, codec = self.topics.outbound(topic)
         self._count += 1
-        self._buffer.append(["XADD", self.config.prefix + topic, *self._trim, "*",
-                             *entry_fields(event, self._count)])
+        self._buffer.append(["XADD", stream, *self._trim, "*",
+                             *codec.encode_fields(event, self._count)])
         if self._buffered >= self.config.batch:
             self._send(block=False)
 
@@ -204,6 +218,9 @@ class RedisBus:
     def _announce(self, topic: str) -> None:
         """First publish on ``topic``: tell wildcard subscribers, here and in other processes."""
         self._announced.add(topic)
+        route = self.topics.routes.get(topic)
+        if route is not None and route.subject:
+            return  # its stream is named by the plan: wildcard subscribers cannot find it
         self._unsent_announcements += 1
         self._buffer.append(["XADD", self._topics_key, "MAXLEN", "~", _TOPICS_KEPT, "*",
                              "topic", topic])
@@ -298,21 +315,57 @@ class RedisBus:
 
     # ------------------------------------------------------------------ consuming
 
+    def route(self, routes: Iterable[TopicRoute]) -> None:
+        """Use the plan's stream names and codecs for these topics; read them from the start."""
+        self.topics.route(routes)
+        self._inbound.clear()
+        for pattern, _ in self._subscriptions:
+            self._read_routed(pattern)
+
+    def _read_routed(self, pattern: TopicPattern) -> None:
+        for topic, stream in self.topics.routed_subjects():
+            if pattern(topic):
+                self._add_stream(stream)
+
+    def _add_stream(self, stream: str) -> None:
+        if stream in self._streams:
+            return
+        self._streams.append(stream)
+        if self._reader is not None:
+            self._reader.add_stream(stream)
+
     def subscribe(self, pattern: str, handler: Handler) -> None:
         """Call ``handler`` for events on topics matching the glob ``pattern``."""
         if self._state == "closed":
             self._not_connected()
-        self._subscriptions.append((TopicPattern(pattern), handler))
+        matcher = TopicPattern(pattern)
+        self._subscriptions.append((matcher, handler))
         self._routes.clear()
         head = literal_head(pattern)
         if head == pattern:
-            self._streams.append(self.config.stream(pattern))
-            if self._reader is not None:
-                self._reader.add_stream(self.config.stream(pattern))
+            self._add_stream(self.topics.subject(pattern))
         else:
             self._globs.append(head)
             if self._reader is not None:
                 self._reader.add_glob(head)
+        self._read_routed(matcher)
+
+    def _decode(self, stream: bytes, entry_id: bytes, fields: Mapping[bytes, bytes]
+                ) -> Event | None:
+        """On the reader thread: the event one entry carries, by its topic's codec; raw if
+        the codec cannot decode it; None for a stream that is no topic of this bus."""
+        found = self._inbound.get(stream)
+        if found is None:
+            if stream in self._inbound:
+                return None
+            found = self._inbound[stream] = self.topics.inbound(stream.decode())
+            if found is None:
+                return None
+        topic, codec, name = found
+        try:
+            return codec.decode_fields(topic, entry_id, fields)
+        except (DecodeError, ValueError, UnicodeDecodeError) as err:
+            return self._undecoded.fields(topic, entry_id, fields, name, str(err))
 
     def _route(self, topic: str) -> tuple[Handler, ...]:
         handlers = tuple(h for pattern, h in self._subscriptions if pattern(topic))
@@ -382,6 +435,7 @@ class RedisBus:
             "delivered": self._delivered,
             "reconnects": self._reconnects + (reader.reconnects if reader else 0),
             "errors": self._errors + (reader.errors if reader else 0),
+            "undecoded": self._undecoded.count,
         }
 
     def _scrub(self, err: BaseException) -> str:

@@ -14,6 +14,8 @@ option      default    meaning
 ``scan``    500ms      how often wildcard subscriptions look for new streams
 ``outage``  30s        how long the broker may stay unreachable before BusError
 ``timeout`` 5s         connect and command timeout
+``codec``   native     the wire format: ``native``, ``json``, ``flat``, ``faststream``...
+``codec.*`` (none)     the codec's parameters: ``codec.field=body``, ``codec.types=qty:int``
 =========== ========== ==============================================================
 """
 
@@ -24,12 +26,13 @@ import socket
 
 import attrs
 from scenario_engine.buses.url import BusURL, parse_bus_url
+from scenario_engine.codecs.routing import is_codec_option
 from scenario_engine.errors import UsageError
 
 __all__ = ["DEFAULT_PORT", "RedisConfig"]
 
 DEFAULT_PORT = 6379
-_OPTIONS = ("prefix", "maxlen", "batch", "group", "consumer", "block", "scan", "outage",
+_OPTIONS = ("prefix", "maxlen", "batch", "group", "consumer", "block", "scan", "outage", "codec",
             "timeout")
 
 
@@ -57,7 +60,7 @@ class RedisConfig:
     def from_url(cls, text: str) -> RedisConfig:
         """Parse and validate ``text``; raises :class:`UsageError` naming the bad part."""
         url = parse_bus_url(text, schemes=["redis"], default_port=DEFAULT_PORT)
-        url.reject_unknown(_OPTIONS)
+        url.reject_unknown([*_OPTIONS, *filter(is_codec_option, url.options)])
         db_text = url.path.strip("/") or "0"
         if not db_text.isdigit():
             raise UsageError(

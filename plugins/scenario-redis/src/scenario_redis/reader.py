@@ -20,6 +20,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -29,7 +30,6 @@ from scenario_engine.spi import Event
 
 from scenario_redis.backoff import Outage
 from scenario_redis.merge import OrderKey, StreamMerger, order_key
-from scenario_redis.wire import decode_entry
 
 if TYPE_CHECKING:
     from loguru import Logger
@@ -40,6 +40,8 @@ __all__ = ["TOPICS_STREAM", "Delivery", "StreamReader", "glob_escape", "make_que
 
 #: one decoded event, and the (stream, entry id) to XACK once handled (group mode)
 Delivery = tuple[Event, "tuple[bytes, bytes] | None"]
+#: the bus's decoder: (stream, entry id, fields) -> the event, or None for no topic of the bus
+Decode = Callable[[bytes, bytes, Mapping[bytes, bytes]], "Event | None"]
 
 _READ_COUNT = 1000
 #: stream (after the prefix) where each bus announces the topics it starts publishing on, so
@@ -71,6 +73,7 @@ class StreamReader(threading.Thread):
         start_id: str,
         out: queue.Queue[list[Delivery]],
         log: Logger,
+        decode: Decode,
     ) -> None:
         super().__init__(name=f"scenario-redis-reader {config.redacted}", daemon=True)
         self._config = config
@@ -78,6 +81,7 @@ class StreamReader(threading.Thread):
         self._start_id = start_id
         self._out = out
         self._log = log
+        self._decode = decode
         self._lock = threading.Lock()
         self._positions: dict[KeyT, StreamIdT] = {}
         self._pending_streams: list[bytes] = []
@@ -267,23 +271,24 @@ class StreamReader(threading.Thread):
     def _collect(self, reply: Any, read: dict[bytes, list[tuple[OrderKey, Delivery]]]
                  ) -> list[bytes]:
         """Decode one read into ``read`` (per stream); returns the streams it filled up."""
-        prefix_length = len(self._config.prefix.encode())
+        decode = self._decode
         grouped = self._config.group is not None
         truncated = []
         for stream, entries in reply:
-            topic = stream[prefix_length:].decode()
             decoded = read.setdefault(stream, [])
             for entry_id, fields in entries:
                 if fields is None:  # an entry trimmed away while pending
                     continue
                 try:
-                    event = decode_entry(topic, entry_id, fields)
+                    event = decode(stream, entry_id, fields)
                     key = order_key(entry_id, fields)
                 except (ValueError, UnicodeDecodeError) as err:
                     self.errors += 1
                     self._log.bind(stream=stream.decode(errors="replace"),
                                    entry=entry_id.decode()).warning(
                         "skipped a malformed stream entry: {}", err)
+                    continue
+                if event is None:
                     continue
                 decoded.append((key, (event, (stream, entry_id) if grouped else None)))
             if len(entries) >= _READ_COUNT:

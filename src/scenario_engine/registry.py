@@ -417,6 +417,7 @@ def check_components(
         scheme = plan.bus.partition("://")[0]
         if scheme not in registry.names("bus"):
             problems += registry.unknown("bus", scheme, f"{prefix}bus").problems
+    problems += _check_codecs(plan, registry, prefix)
     for relative, kind, ref in _component_refs(plan):
         path = prefix + relative
         if ref.name not in registry.names(kind):
@@ -429,6 +430,28 @@ def check_components(
             continue
         try:
             registry.create(kind, ref.name, params, where=path)
+        except PlanError as err:
+            problems += err.problems
+    return problems
+
+
+def _check_codecs(plan: Plan, registry: Registry, prefix: str) -> list[Problem]:
+    """Each declared topic's codec: known, and accepting its parameters."""
+    problems: list[Problem] = []
+    for i, node in enumerate(plan.topics):
+        if node.codec is None:
+            continue
+        path = f"{prefix}topics[{i}]"
+        if node.codec not in registry.names("codec"):
+            problems += registry.unknown("codec", node.codec, f"{path}.codec").problems
+            continue
+        found: list[Problem] = []
+        params = _thawed(node.params, f"{path}.params", found)
+        if found:
+            problems += found
+            continue
+        try:
+            registry.create("codec", node.codec, params, where=path)
         except PlanError as err:
             problems += err.problems
     return problems

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from scenario_engine.buses.url import BusURL
-from scenario_engine.errors import PlanError, ScenarioError, UsageError
+from scenario_engine.errors import PlanError, Problem, UsageError
 from scenario_engine.spi import Codec, TopicRoute
 
 __all__ = ["TopicMap", "codec_from_url", "is_codec_option", "make_codec"]
@@ -47,11 +47,12 @@ def make_codec(name: str, params: dict[str, Any], transport: str, where: str) ->
     if transport not in codec.transports:
         shapes = {"fields": "Redis Streams", "message": "NATS"}
         carries = " and ".join(shapes[t] for t in sorted(codec.transports) if t in shapes)
-        raise PlanError(
-            f"{where}: codec {name!r} does not work on {shapes.get(transport, transport)}"
+        raise PlanError([Problem(
+            where,
+            f"codec {name!r} does not work on {shapes.get(transport, transport)}"
             + (f" (only on {carries})" if carries else ""),
-            hint="use codec=json for a JSON body",
-        )
+            "use codec='json' for a JSON body",
+        )])
     return codec
 
 
@@ -74,8 +75,6 @@ def codec_from_url(url: BusURL, transport: str) -> tuple[str, Codec]:
             f"bus URL {url.redacted}: {problem.message}",
             hint=problem.hint or "see `scenario plugins --kind codec`",
         ) from None
-    except ScenarioError:
-        raise
 
 
 class TopicMap:

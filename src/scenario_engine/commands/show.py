@@ -74,6 +74,16 @@ def outline(plan: Plan, source: Path | None = None) -> Iterator[str]:
         yield "  steps:"
         for i, step in enumerate(plan.steps, 1):
             yield f"    {i}. {_step(step)}"
+    if plan.topics:
+        yield "  topics:"
+        for declared in plan.topics:
+            parts = [f"subject {declared.subject!r}"] if declared.subject else []
+            if declared.codec:
+                from scenario_engine.plan.values import thaw
+
+                params = ", ".join(f"{k}={v!r}" for k, v in thaw(declared.params).items())
+                parts.append(f"codec {declared.codec}" + (f"({params})" if params else ""))
+            yield f"    {declared.name}: " + ("; ".join(parts) or "read from the start")
     if plan.relays:
         yield "  relays:"
         for relay in plan.relays:

@@ -35,6 +35,7 @@ from scenario_engine.plan.nodes import (
     RelayNode,
     ReplayStep,
     SystemNode,
+    TopicNode,
     WaitForStep,
 )
 from scenario_engine.plan.values import CallableRef, FrozenMap, callable_target, freeze
@@ -126,6 +127,10 @@ def _chaos_node(action: Any, params: dict[str, Any], where: str) -> ChaosNode:
     trigger_args = {k: params.pop(k) for k in list(params) if k in TRIGGER_NAMES}
     ref = _component("chaos", action, params, where)
     return ChaosNode(action=ref, triggers=make_triggers(**trigger_args), during=during)
+
+
+#: Python types accepted as ``types=`` values, by the names plans store
+_TYPE_NAMES: Mapping[Any, str] = {int: "int", float: "float", bool: "bool", str: "str"}
 
 
 @attrs.frozen(repr=False)
@@ -288,6 +293,31 @@ class Scenario:
     def relay(self, source: str, target: str) -> Scenario:
         """Consume ``source``, pass each message through chaos, republish on ``target``."""
         return self._evolve(relays=(*self._plan.relays, RelayNode(source=source, target=target)))
+
+    def topic(
+        self,
+        name: str,
+        *,
+        codec: str | None = None,
+        subject: str | None = None,
+        **params: Any,
+    ) -> Scenario:
+        """Declare a topic: its wire ``codec`` (over the bus URL's), the broker-side name
+        ``subject`` (a Redis stream key or NATS subject, no prefix), the codec's parameters
+        (``types={"qty": int}``, ``field="body"``). Declared topics are read from the start."""
+        where = self._where(f"topic({name!r})")
+        for label, value in (("name", name), ("codec", codec), ("subject", subject)):
+            if value is not None and (not isinstance(value, str) or not value):
+                raise SpecError([Problem(where, f"{label} must be a non-empty string "
+                                                f"(got {value!r})")])
+        if "types" in params and isinstance(params["types"], Mapping):
+            params["types"] = {
+                k: _TYPE_NAMES.get(v, v) if isinstance(v, type) else v
+                for k, v in params["types"].items()
+            }
+        node = TopicNode(name=name, subject=subject, codec=codec,
+                         params=FrozenMap(freeze(params)))
+        return self._evolve(topics=(*self._plan.topics, node))
 
     # ------------------------------------------------------------------ steps
 

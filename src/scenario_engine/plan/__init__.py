@@ -15,6 +15,7 @@ from scenario_engine.plan.nodes import (
     ReplayStep,
     Step,
     SystemNode,
+    TopicNode,
     Triggers,
     WaitForStep,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "ReplayStep",
     "Step",
     "SystemNode",
+    "TopicNode",
     "Triggers",
     "WaitForStep",
 ]

@@ -76,6 +76,7 @@ from scenario_engine.plan.nodes import (
     Stage,
     Step,
     SystemNode,
+    TopicNode,
     Triggers,
     WaitForStep,
 )
@@ -114,6 +115,7 @@ _NODES = (
     GeneratorNode,
     SystemNode,
     RelayNode,
+    TopicNode,
     *STEP_TYPES.values(),
     Plan,
 )

@@ -31,6 +31,7 @@ __all__ = [
     "Stage",
     "Step",
     "SystemNode",
+    "TopicNode",
     "Triggers",
     "WaitForStep",
     "Where",
@@ -125,6 +126,17 @@ class RelayNode:
 
 
 @attrs.frozen(kw_only=True)
+class TopicNode:
+    """A topic the plan declares: its broker-side name (``subject``: a Redis stream key or
+    NATS subject, used verbatim) and its wire codec with parameters (None: the bus's)."""
+
+    name: str
+    subject: str | None = None
+    codec: str | None = None
+    params: FrozenMap = attrs.field(factory=FrozenMap)
+
+
+@attrs.frozen(kw_only=True)
 class PhaseStep:
     """Run the generators for ``cycles`` cycles or ``duration`` seconds under a profile."""
 
@@ -213,3 +225,4 @@ class Plan:
     chaos: tuple[ChaosNode, ...] = ()
     relays: tuple[RelayNode, ...] = ()
     expectations: tuple[Ref, ...] = ()
+    topics: tuple[TopicNode, ...] = ()

@@ -77,6 +77,36 @@ def _callable(path: str, ref: CallableRef) -> list[Problem]:
                     "'mypkg.systems:Echo'")]
 
 
+def _topics(plan: Plan) -> list[Problem]:
+    """Declared topics: named, each once, broker-side names distinct (codecs: the registry)."""
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    subjects: dict[str, int] = {}
+    for i, node in enumerate(plan.topics):
+        path = f"topics[{i}]"
+        if not node.name or any(ch in node.name for ch in "*?["):
+            problems.append(Problem(f"{path}.name", f"must name one topic, no wildcards "
+                                    f"(got {node.name!r})"))
+        elif node.name in seen:
+            problems.append(Problem(f"{path}.name", f"topic {node.name!r} is declared twice",
+                                    f"merge it with topics[{seen[node.name]}]"))
+        seen.setdefault(node.name, i)
+        if node.subject is not None:
+            if not node.subject:
+                problems.append(Problem(f"{path}.subject", "must not be empty"))
+            elif node.subject in subjects:
+                problems.append(Problem(
+                    f"{path}.subject",
+                    f"subject {node.subject!r} already carries "
+                    f"topics[{subjects[node.subject]}]",
+                    "one broker-side name per topic"))
+            subjects.setdefault(node.subject, i)
+        if node.params and node.codec is None:
+            problems.append(Problem(f"{path}.params", "codec parameters need a codec",
+                                    "give codec='json', 'flat', ..."))
+    return problems
+
+
 def validate(plan: Plan) -> list[Problem]:
     """Every structural problem of ``plan``, each with its key path."""
     problems: list[Problem] = []
@@ -96,6 +126,7 @@ def validate(plan: Plan) -> list[Problem]:
             problems.append(Problem(f"generators[{i}].every", f"must be > 0 (got {gen.every!r})"))
         if not gen.topic:
             problems.append(Problem(f"generators[{i}].topic", "must not be empty"))
+    problems += _topics(plan)
     for i, relay in enumerate(plan.relays):
         for name in ("source", "target"):
             if not getattr(relay, name):

@@ -40,6 +40,7 @@ from scenario_engine.runtime.rng import RngFactory
 from scenario_engine.runtime.scheduler import Scheduler, VirtualScheduler, WallScheduler
 from scenario_engine.runtime.steps import STEP_HANDLERS, step_kind, step_label
 from scenario_engine.runtime.system_bus import EngineBus, traceback_excerpt
+from scenario_engine.runtime.topics import route_topics
 from scenario_engine.spi import compile_where
 
 __all__ = ["Run", "open_bus", "report_directory"]
@@ -78,6 +79,7 @@ class Run:
         self.variables: Mapping[str, Any] = thaw(plan.vars)
         self.bus_url = options.bus or plan.bus or "memory://"
         self.bus = bus if bus is not None else open_bus(self.bus_url, self.registry)
+        route_topics(plan, self.bus)
         capabilities: frozenset[str] = getattr(self.bus, "capabilities", frozenset())
         virtual_ok = "virtual_time" in capabilities
         self.clock = options.clock or plan.clock or ("virtual" if virtual_ok else "wall")

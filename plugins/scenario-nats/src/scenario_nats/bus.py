@@ -95,6 +95,7 @@ class NatsBus:
     """
 
     capabilities = frozenset({"headers", "keys", "reconnect"})
+    codec_transport = "message"
 
     def __init__(self, url: str = "nats://localhost:4222") -> None:
         self.config = NatsConfig.from_url(url)

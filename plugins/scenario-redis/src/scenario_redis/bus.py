@@ -73,6 +73,7 @@ class RedisBus:
     """
 
     capabilities = frozenset({"headers", "keys", "reconnect"})
+    codec_transport = "fields"
 
     def __init__(self, url: str = "redis://localhost:6379/0") -> None:
         self.config = RedisConfig.from_url(url)

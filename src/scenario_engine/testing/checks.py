@@ -9,7 +9,10 @@ Each check drives one component the way the engine does and fails with an
 - :func:`check_chaos_action`: returns well-formed emissions, never changes
   the event it was given, and is deterministic for a seed;
 - :func:`check_monitor`: ``topics``, ``observe`` and ``finish`` keep their
-  contract, and a failure early is a failure at the end.
+  contract, and a failure early is a failure at the end;
+- :func:`check_codec` (:mod:`scenario_engine.testing.codec_checks`): payloads
+  round-trip on every shape the codec declares, and foreign frames are
+  refused with ``DecodeError``.
 
 They take the *factory* (the class an entry point names) and parameters, so
 they test exactly what the registry would build.
@@ -27,8 +30,15 @@ import orjson
 
 from scenario_engine.events import Event
 from scenario_engine.spi import ChaosAction, Generator, Monitor, Profile, Tick, Verdict
+from scenario_engine.testing.codec_checks import check_codec
 
-__all__ = ["check_chaos_action", "check_generator", "check_monitor", "check_profile"]
+__all__ = [
+    "check_chaos_action",
+    "check_codec",
+    "check_generator",
+    "check_monitor",
+    "check_profile",
+]
 
 
 @contextmanager

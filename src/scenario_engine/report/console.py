@@ -122,6 +122,12 @@ def render_summary(result: RunResult, *, color: bool = False, verbose: bool = Fa
     reconnects = result.bus_stats.get("reconnects", 0)
     if reconnects:
         lines.append(f"  bus: the connection was lost and re-established {reconnects} time(s)")
+    undecoded = result.bus_stats.get("undecoded", 0)
+    if undecoded:
+        lines.append(
+            f"  bus: {undecoded} inbound {'entry' if undecoded == 1 else 'entries'} could not "
+            "be decoded; kept raw in the event log (source 'undecoded')"
+        )
     if result.report_dir:
         lines.append(f"  report: {result.report_dir}")
     return "\n".join(lines)

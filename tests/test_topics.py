@@ -64,8 +64,8 @@ def test_bad_codecs_and_parameters_are_located_with_close_matches() -> None:
     assert [str(p) for p in check_components(plan)] == [
         "topics[0].codec: unknown codec 'jsn' (hint: did you mean 'json'?)",
         "topics[1].params.types.q: must be one of int, float, bool, str, json (got 'integer')",
-        "topics[2].params.feild: codec 'json' has no parameter 'feild' "
-        "(hint: did you mean 'field'?)",
+        ("topics[2].params.feild: codec 'json' has no parameter 'feild' "
+        "(hint: did you mean 'field'?)"),
     ]
 
 
@@ -77,8 +77,8 @@ def test_the_ir_refuses_wildcards_twice_declared_topics_and_shared_subjects() ->
     assert [str(p) for p in info.value.problems] == [
         "topics[0].name: must name one topic, no wildcards (got 'order.*')",
         "topics[2].name: topic 'a' is declared twice (hint: merge it with topics[1])",
-        "topics[3].subject: subject 's' already carries topics[1] (hint: one broker-side "
-        "name per topic)",
+        ("topics[3].subject: subject 's' already carries topics[1] (hint: one broker-side "
+        "name per topic)"),
     ]
 
 

@@ -109,5 +109,5 @@ def test_a_message_from_another_program_is_delivered_as_external() -> None:
     as_text = NATIVE.decode_message("legacy", b"hello", {"X-From": "svc"})
     assert (as_json.payload, as_json.source) == ({"a": 1}, "external")
     assert (as_text.payload, dict(as_text.headers)) == ("hello", {"X-From": "svc"})
-    with pytest.raises(DecodeError, match="^the body is neither JSON nor UTF-8 text$"):
+    with pytest.raises(DecodeError, match=r"^the body is neither JSON nor UTF-8 text$"):
         NATIVE.decode_message("legacy", b"\xff\xfe", None)

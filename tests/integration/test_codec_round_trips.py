@@ -18,12 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from codec_support import events, fields_round_trip, message_round_trip
 from scenario_engine.events import Event
 from scenario_engine.registry import default_registry
 from scenario_engine.testing import closing_buses
 from scenario_engine.testing.servers import BrokerServer, started_server
-
-from codec_support import events, fields_round_trip, message_round_trip
 
 pytestmark = pytest.mark.integration
 

@@ -128,7 +128,8 @@ def test_subjects_put_topics_on_the_services_streams_beside_a_prefix(
     assert result.status == "passed", result.error
     assert [set(fields) for fields in json_service] == [{"data"}] * 3
     raw = redis.Redis(port=redis_server.port)
-    assert raw.exists("run1:audit") and not raw.exists("run1:order.request")
+    assert raw.exists("run1:audit")
+    assert not raw.exists("run1:order.request")
     logged = {e["topic"] for e in read_events(result.events_path or "")}
     assert {"order.request", "order.accepted", "audit"} <= logged
 

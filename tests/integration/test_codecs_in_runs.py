@@ -134,10 +134,12 @@ def test_subjects_put_topics_on_the_services_streams_beside_a_prefix(
     assert {"order.request", "order.accepted", "audit"} <= logged
 
 
+@pytest.mark.parametrize("options", ["", "?stream=MAPPED"], ids=["core", "jetstream"])
 def test_subjects_map_topics_to_a_nats_services_subjects(
-    nats_server: BrokerServer, tmp_path: Path
+    nats_server: BrokerServer, tmp_path: Path, options: str
 ) -> None:
-    """order.request is published on svc.orders.req; svc.orders.acc is read as order.accepted."""
+    """order.request is published on svc.orders.req; svc.orders.acc is read as order.accepted
+    (on JetStream the stream stores the declared subjects from the start)."""
 
     async def service(ready: threading.Event, stop: threading.Event) -> None:
         client = await nats.connect(nats_server.url)
@@ -165,7 +167,7 @@ def test_subjects_map_topics_to_a_nats_services_subjects(
         .expect(Count("order.accepted", exact=3))
     )
     try:
-        result = run(scenario, bus=nats_server.url, report_dir=tmp_path)
+        result = run(scenario, bus=nats_server.url + options, report_dir=tmp_path)
     finally:
         stop.set()
         worker.join(5)

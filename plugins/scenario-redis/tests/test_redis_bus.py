@@ -140,9 +140,9 @@ def test_a_malformed_entry_is_kept_raw_counted_and_logged(
     bus = connect(redis_server.url, open_bus)
     inbox = Inbox()
     bus.subscribe("mixed", inbox)
-    raw.xadd("mixed", {"payload": b"{broken"})
-    raw.xadd("mixed", {"payload": b'"fine"'})
     with capture_log("scenario_engine") as log_lines:
+        raw.xadd("mixed", {"payload": b"{broken"})
+        raw.xadd("mixed", {"payload": b'"fine"'})
         wait_until(bus, lambda: len(inbox) >= 2, TIMEOUT, what="both entries")
     kept, fine = inbox.events
     assert (kept.source, kept.payload["undecoded"]["fields"]) == ("undecoded",

@@ -380,16 +380,20 @@ class NatsBus:
                 hint=f"check the stream {self.config.stream!r}",
             ) from None
 
-    def _subjects(self, pattern: str) -> list[str]:
-        """The NATS subscriptions ``pattern`` needs: the subject covering it, and the subjects
-        of routed topics it matches that this one does not receive."""
+    def _subjects(self, pattern: str) -> tuple[list[str], list[str]]:
+        """The NATS subscriptions ``pattern`` needs (the subject covering it, and the subjects
+        of routed topics it matches that this one does not receive), and the subjects of
+        every routed topic it matches (JetStream must store them from the start)."""
         wide = glob_to_subject(pattern)
         wanted = TopicPattern(pattern)
-        out = [wide]
+        out, routed = [wide], []
         for topic, subject in self.topics.routed_subjects():
-            if wanted(topic) and not matches(wide, subject) and subject not in out:
+            if not wanted(topic):
+                continue
+            routed.append(subject)
+            if not matches(wide, subject) and subject not in out:
                 out.append(subject)
-        return out
+        return out, routed
 
     async def _subscribe(self, pattern: str, handler: Handler) -> None:
         exact = TopicPattern(pattern) if not is_literal(pattern) else None
@@ -415,7 +419,11 @@ class NatsBus:
             link.received += 1
             put((handler, event, msg if acked else None))
 
-        for index, subject in enumerate(self._subjects(pattern)):
+        subjects, routed = self._subjects(pattern)
+        if self._js is not None:
+            for subject in routed:
+                await self._cover(subject)
+        for index, subject in enumerate(subjects):
             await self._subscribe_subject(subject, pattern if index == 0 else
                                           f"{pattern}|{subject}", on_message)
 

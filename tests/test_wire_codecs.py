@@ -236,3 +236,38 @@ def test_an_undecodable_entry_is_kept_faithfully_and_reported_once_per_topic() -
     assert len(warnings) == 2
     assert "use codec=faststream" in warnings[0]
     assert undecoded.count == 3
+
+
+# --------------------------------------------------------------------------- the registry
+
+
+def test_codecs_are_listed_lazily_and_a_broken_one_is_reported_not_raised() -> None:
+    """Listing imports nothing; a codec that fails to import is named with its target."""
+    from importlib.metadata import EntryPoint
+
+    from scenario_engine.registry import Registry
+
+    registry = Registry(entry_points=[
+        EntryPoint("json", "scenario_engine.codecs.json_body:JsonCodec", "scenario_engine.codecs"),
+        EntryPoint("broken", "no_such_module_anywhere:Codec", "scenario_engine.codecs"),
+    ])
+    assert registry.names("codec") == ["broken", "json"]
+    (broken,) = registry.load_all()
+    assert broken.info.name == "broken"
+    assert broken.reason.startswith(
+        "codec 'broken' (no_such_module_anywhere:Codec, from <unknown distribution> ?) failed "
+        "to load: ModuleNotFoundError")
+    assert registry.create("codec", "json", {"field": "body"}).field == "body"
+
+
+def test_a_factory_that_makes_no_codec_is_a_plugin_error() -> None:
+    """The registry checks what the factory made against the Codec protocol."""
+    from importlib.metadata import EntryPoint
+
+    from scenario_engine.errors import PluginError
+    from scenario_engine.registry import Registry
+
+    registry = Registry(entry_points=[
+        EntryPoint("odd", "builtins:dict", "scenario_engine.codecs")])
+    with pytest.raises(PluginError, match=r"made a dict that is not a Codec: missing "):
+        registry.create("codec", "odd", {})

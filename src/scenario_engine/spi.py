@@ -365,6 +365,10 @@ class Bus(Protocol):
     bus can do (``virtual_time``: delivery is synchronous and needs no wall
     clock; ``headers``; ``keys``). Errors reaching the broker raise
     :class:`scenario_engine.errors.BusError` with the URL, credentials redacted.
+
+    A bus that crosses a wire may map topics: ``route(routes)`` (a list of
+    :class:`TopicRoute`, called before ``connect``) and ``codec_transport``,
+    the shape of frame its codecs write (``fields`` or ``message``).
     """
 
     capabilities: frozenset[str]

@@ -11,11 +11,14 @@ topic, the read path once per stream or subject.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scenario_engine.buses.url import BusURL
 from scenario_engine.errors import PlanError, Problem, UsageError
 from scenario_engine.spi import Codec, TopicRoute
+
+if TYPE_CHECKING:
+    from scenario_engine.registry import Registry
 
 __all__ = ["TopicMap", "codec_from_url", "is_codec_option", "make_codec"]
 
@@ -35,7 +38,8 @@ def _url_param(name: str, value: str) -> Any:
     return value
 
 
-def make_codec(name: str, params: dict[str, Any], transport: str, where: str) -> Codec:
+def make_codec(name: str, params: dict[str, Any], transport: str, where: str,
+               registry: Registry | None = None) -> Codec:
     """The codec ``name`` made through the registry, checked to write ``transport``.
 
     Raises:
@@ -43,7 +47,7 @@ def make_codec(name: str, params: dict[str, Any], transport: str, where: str) ->
     """
     from scenario_engine.registry import default_registry
 
-    codec: Codec = default_registry().create("codec", name, params, where=where)
+    codec: Codec = (registry or default_registry()).create("codec", name, params, where=where)
     if transport not in codec.transports:
         shapes = {"fields": "Redis Streams", "message": "NATS"}
         carries = " and ".join(shapes[t] for t in sorted(codec.transports) if t in shapes)

@@ -79,7 +79,7 @@ class Run:
         self.variables: Mapping[str, Any] = thaw(plan.vars)
         self.bus_url = options.bus or plan.bus or "memory://"
         self.bus = bus if bus is not None else open_bus(self.bus_url, self.registry)
-        route_topics(plan, self.bus)
+        route_topics(plan, self.bus, self.registry)
         capabilities: frozenset[str] = getattr(self.bus, "capabilities", frozenset())
         virtual_ok = "virtual_time" in capabilities
         self.clock = options.clock or plan.clock or ("virtual" if virtual_ok else "wall")

@@ -16,12 +16,13 @@ from loguru import logger
 from scenario_engine.codecs.routing import make_codec
 from scenario_engine.plan.nodes import Plan
 from scenario_engine.plan.values import thaw
+from scenario_engine.registry import Registry
 from scenario_engine.spi import TopicRoute
 
 __all__ = ["route_topics"]
 
 
-def route_topics(plan: Plan, bus: Any) -> list[TopicRoute]:
+def route_topics(plan: Plan, bus: Any, registry: Registry | None = None) -> list[TopicRoute]:
     """Routes for ``plan.topics``, given to ``bus.route`` if the bus maps topics.
 
     Raises:
@@ -39,7 +40,8 @@ def route_topics(plan: Plan, bus: Any) -> list[TopicRoute]:
     for i, node in enumerate(plan.topics):
         codec = None
         if node.codec is not None:
-            codec = make_codec(node.codec, thaw(node.params), transport, f"topics[{i}].codec")
+            codec = make_codec(node.codec, thaw(node.params), transport, f"topics[{i}].codec",
+                               registry)
         routes.append(TopicRoute(topic=node.name, subject=node.subject, codec=codec,
                                  codec_name=node.codec))
     route(routes)

@@ -135,3 +135,21 @@ def test_plugins_lists_the_built_in_codecs(cli: Cli) -> None:
     lines = [line.split()[0] for line in result.stdout.splitlines()]
     assert lines[0] == "scenario_engine.codecs"
     assert lines[1:] == ["faststream", "flat", "json", "native"]
+
+
+def test_an_unknown_codec_in_the_plans_bus_url_is_found_by_check() -> None:
+    """The URL's ?codec= is checked like a declared topic's."""
+    plan = Scenario("s").bus("redis://127.0.0.1:6379/0?codec=flatt").build()
+    assert [str(p) for p in check_components(plan)] == [
+        "bus: unknown codec 'flatt' (hint: did you mean 'flat'?)"]
+
+
+def test_play_with_an_unknown_codec_on_the_bus_url_exits_2(
+    cli: Cli, write: Callable[[str, str], Path]
+) -> None:
+    """Refused before anything connects, naming the URL and the codec meant."""
+    path = write("plain.py", "from scenario_engine import Scenario\ns = Scenario('s')\n")
+    result = cli("play", str(path), "--bus", "redis://127.0.0.1:1/0?codec=jsn")
+    assert result.exit_code == 2, result.output
+    assert ("error: bus URL redis://127.0.0.1:1/0?codec=jsn: unknown codec 'jsn'\n"
+            "  hint: did you mean 'json'?") in result.stderr

@@ -436,8 +436,16 @@ def check_components(
 
 
 def _check_codecs(plan: Plan, registry: Registry, prefix: str) -> list[Problem]:
-    """Each declared topic's codec: known, and accepting its parameters."""
+    """Each declared topic's codec, and the bus URL's ``?codec=``: known, and accepting its
+    parameters."""
     problems: list[Problem] = []
+    if plan.bus and "codec=" in plan.bus:
+        from urllib.parse import parse_qsl, urlsplit
+
+        options = dict(parse_qsl(urlsplit(plan.bus).query))
+        name = options.get("codec")
+        if name and name not in registry.names("codec"):
+            problems += registry.unknown("codec", name, f"{prefix}bus").problems
     for i, node in enumerate(plan.topics):
         if node.codec is None:
             continue

@@ -174,6 +174,28 @@ def test_subjects_map_topics_to_a_nats_services_subjects(
     assert result.status == "passed", result.error
 
 
+def test_a_declared_topics_codec_overrides_the_bus_urls(
+    redis_server: BrokerServer, tmp_path: Path
+) -> None:
+    """?codec=json for the bus, flat for one topic: each stream holds its own format."""
+    scenario = (
+        Scenario("override")
+        .topic("flat.one", codec="flat")
+        .publish("flat.one", {"orderId": "o-1", "qty": 3})
+        .publish("json.one", {"orderId": "o-2", "qty": 4})
+        .wait_for("json.one", timeout=15)
+    )
+    result = run(scenario, bus=redis_server.url + "?codec=json", report_dir=tmp_path)
+    assert result.status == "passed", result.error
+    raw = redis.Redis(port=redis_server.port)
+    assert [fields for _, fields in raw.xrange("flat.one")] == [
+        {b"orderId": b"o-1", b"qty": b"3"}]
+    assert [fields for _, fields in raw.xrange("json.one")] == [
+        {b"data": b'{"orderId":"o-2","qty":4}'}]
+    logged = [e["payload"] for e in read_events(result.events_path or "")]
+    assert {"orderId": "o-1", "qty": 3} in logged
+
+
 # --------------------------------------------------------------------------- undecodable
 
 

@@ -228,3 +228,33 @@ def test_an_entry_the_codec_cannot_decode_is_kept_raw_and_reported_once(
 
     assert ("  bus: 1 inbound entry could not be decoded; kept raw in the event log "
             "(source 'undecoded')") in render_summary(result, color=False)
+
+
+def test_a_nats_message_the_codec_cannot_decode_is_kept_raw(
+    nats_server: BrokerServer, tmp_path: Path
+) -> None:
+    """A binary body on a json topic: delivered as base64 with its headers, counted."""
+
+    def publish_binary(ctx: Any) -> None:
+        async def send() -> None:
+            client = await nats.connect(ctx.vars["nats"])
+            await client.publish("sensor.raw", b"\x00\xff\x10", headers={"x-kind": "blob"})
+            await client.flush()
+            await client.close()
+
+        asyncio.run(send())
+
+    scenario = (
+        Scenario("undecodable-nats")
+        .vars(nats=nats_server.url)
+        .topic("sensor.raw", codec="json")
+        .do(publish_binary)
+        .wait_for("sensor.raw", timeout=15)
+    )
+    result = run(scenario, bus=nats_server.url, report_dir=tmp_path)
+    assert result.bus_stats["undecoded"] == 1
+    (logged,) = [e for e in read_events(result.events_path or "") if e["topic"] == "sensor.raw"]
+    assert logged["source"] == "undecoded"
+    assert logged["headers"] == {"x-kind": "blob"}
+    assert logged["payload"]["undecoded"]["body"] == {"base64": "AP8Q"}
+    assert logged["payload"]["undecoded"]["codec"] == "json"

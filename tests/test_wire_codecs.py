@@ -271,3 +271,11 @@ def test_a_factory_that_makes_no_codec_is_a_plugin_error() -> None:
         EntryPoint("odd", "builtins:dict", "scenario_engine.codecs")])
     with pytest.raises(PluginError, match=r"made a dict that is not a Codec: missing "):
         registry.create("codec", "odd", {})
+
+
+def test_a_malformed_entry_of_the_codecs_own_format_is_called_malformed() -> None:
+    """The hint does not send the user to another codec when the format is right."""
+    fields = {b"payload": b"{broken", b"id": b"e-1", b"source": b"engine"}
+    guess = looks_like("fields", "native", lambda c: c.looks_like_fields(fields))
+    assert undecoded_message("t", "native", "a field is malformed", guess)[1] == (
+        "this entry looks like the engine's own format but is malformed: fix what writes it")

@@ -37,15 +37,17 @@ def raw(value: bytes) -> str | dict[str, str]:
 def looks_like(
     transport: str, current: str, sniff: Callable[[Codec], bool]
 ) -> tuple[str, str] | None:
-    """``(name, title)`` of the first other installed codec that recognises the frame."""
+    """``(name, title)`` of the installed codec that recognises the frame: the current one
+    first (then the frame is in its format, but malformed), then the others."""
     from scenario_engine.registry import default_registry
 
     registry = default_registry()
     names = registry.names("codec")
     ordered = [n for n in _PREFERRED if n in names] + [n for n in names if n not in _PREFERRED]
+    if current in ordered:
+        ordered.remove(current)
+        ordered.insert(0, current)
     for name in ordered:
-        if name == current:
-            continue
         try:
             codec = registry.create("codec", name, {})
             if transport in codec.transports and sniff(codec):
@@ -63,7 +65,9 @@ def undecoded_message(topic: str, codec: str, reason: str, guess: tuple[str, str
         "it is kept raw in the event log (source 'undecoded'), and further ones on this "
         "topic are only counted"
     )
-    if guess is not None:
+    if guess is not None and guess[0] == codec:
+        hint = f"this entry looks like {guess[1]} but is malformed: fix what writes it"
+    elif guess is not None:
         hint = f"this entry looks like {guess[1]}: use codec={guess[0]}"
     else:
         hint = "declare the topic's codec: .topic(name, codec=...), or ?codec= on the bus URL"

@@ -153,3 +153,14 @@ def test_play_with_an_unknown_codec_on_the_bus_url_exits_2(
     assert result.exit_code == 2, result.output
     assert ("error: bus URL redis://127.0.0.1:1/0?codec=jsn: unknown codec 'jsn'\n"
             "  hint: did you mean 'json'?") in result.stderr
+
+
+def test_a_declared_topic_is_a_known_topic_for_the_assertions() -> None:
+    """Never over a declared topic nothing published judges a known topic (no vacuous note)."""
+    from scenario_engine import Never
+    from scenario_engine.testing import run
+
+    declared = run(Scenario("s").topic("order.rejected").expect(Never("order.rejected")))
+    undeclared = run(Scenario("s").expect(Never("order.rejected")))
+    assert declared.assertions[0].actual == "saw none"
+    assert "the plan declares no such topic" in undeclared.assertions[0].actual

@@ -20,8 +20,10 @@ CUTOFF = 0.8
 
 
 def declared_topics(plan: Plan) -> frozenset[str]:
-    """Every topic (or glob) the plan publishes, waits for, relays, injects or aims chaos at."""
+    """Every topic (or glob) the plan declares, publishes, waits for, relays, injects or aims
+    chaos at."""
     names: set[str] = {g.topic for g in plan.generators}
+    names.update(node.name for node in plan.topics)
     for relay in plan.relays:
         names |= {relay.source, relay.target}
     for step in plan.steps:

@@ -15,6 +15,8 @@ from click.testing import CliRunner, Result
 from scenario_engine.cli import main
 from scenario_engine.registry import default_registry
 
+pytest_plugins = ("pytester",)
+
 FIXTURES = Path(__file__).parent / "fixtures"
 PLAYBOOKS = FIXTURES / "playbooks"
 FAKE_PLUGIN_SRC = FIXTURES / "fake-plugin" / "src"

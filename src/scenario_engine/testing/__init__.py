@@ -4,7 +4,8 @@
 - :func:`read_events` parses an ``events.jsonl``;
 - :mod:`scenario_engine.testing.bus_conformance` is the suite every bus passes;
 - :mod:`scenario_engine.testing.servers` starts real brokers for tests;
-- the pytest plugin offers the ``scenario_run`` fixture;
+- the pytest plugin offers the ``scenario_run`` fixture and collects playbooks
+  (``pytest playbooks/``); :func:`assert_passed` fails a test with the run's summary;
 - :class:`Registry` is the registry the engine uses, for a plugin's own tests.
 """
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from scenario_engine.plan.nodes import Plan
     from scenario_engine.report.model import RunResult
 
-__all__ = ["Registry", "capture_log", "closing_buses", "read_events", "run"]
+__all__ = ["Registry", "assert_passed", "capture_log", "closing_buses", "read_events", "run"]
 
 
 def __getattr__(name: str) -> Any:
@@ -31,6 +32,20 @@ def __getattr__(name: str) -> Any:
 
         return Registry
     raise AttributeError(f"module 'scenario_engine.testing' has no attribute {name!r}")
+
+
+def assert_passed(result: RunResult) -> None:
+    """Fail the test unless ``result`` passed, with the run's summary as the message: what
+    was expected, what was seen, the witness events and the replay command."""
+    __tracebackhide__ = True
+    if result.passed:
+        return
+    from scenario_engine.report.console import render_summary
+
+    text = render_summary(result)
+    if result.replay:
+        text += f"\nreplay: {result.replay}"
+    raise AssertionError(text)
 
 
 def run(scenario: Scenario | Plan, **options: Any) -> RunResult:

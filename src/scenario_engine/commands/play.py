@@ -146,6 +146,10 @@ def play(
     # Ctrl-C or SIGTERM stop the run; a second one waits for its report
     with interrupts.handling(exiting=True):
         results, interrupted = play_looped(items, options, show, loop, loop_interval)
+        for renderer in renderers:
+            suite = getattr(renderer, "suite", None)
+            if suite is not None:
+                suite(report_dir)
         _conclude(results, len(items), loop, interrupted)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import attrs
 import pytest
 from hypothesis import given
@@ -431,7 +433,7 @@ def test_within_pairs_fifo_and_reports_latency_stats():
     assert verdict.expected == "every 'A' followed by 'B' within 200ms"
     assert verdict.actual == "all 2 answered; max 150ms"
     assert verdict.stats == {"count": 2, "p50_ms": 100.0, "p95_ms": 150.0, "p99_ms": 150.0,
-                             "max_ms": 150.0, "late": 0,
+                             "max_ms": 150.0, "late": 0, "series": [[0.1, 100.0], [1.15, 150.0]],
                              "mean_ms": 125.0, "pending": 0, "unmatched": 0}
 
 
@@ -470,6 +472,8 @@ def test_within_by_key_pairs_on_the_key():
     assert verdict.passed
     assert verdict.expected == (
         "every 'OrderPlaced' followed by 'OrderFilled' within 200ms with the same orderId")
+    series = verdict.stats.pop("series")
+    assert [ms for _, ms in series] == [40.0, 150.0]
     assert verdict.stats == {"count": 2, "p50_ms": 40.0, "p95_ms": 150.0, "p99_ms": 150.0,
                              "max_ms": 150.0, "late": 0, "mean_ms": 95.0, "pending": 0,
                              "unmatched": 1, "unkeyed": 1}
@@ -655,3 +659,18 @@ def test_registry_makes_monitors_from_spec_parameters(spec):
     monitor = Registry().create("assertion", ref.name, thaw(ref.params))
     assert isinstance(monitor, Monitor)
     assert monitor.finish(0.0).expected
+
+
+def test_within_keeps_a_bounded_series_of_latencies_over_time():
+    from scenario_engine.runtime.monitors.timing import LatencyStats
+
+    stats = LatencyStats()
+    for i in range(10_000):
+        stats.add(float(i % 50), at=i / 100)
+    series = stats.stats()["series"]
+    assert LatencyStats.SERIES <= len(series) < 2 * LatencyStats.SERIES
+    assert series[0] == [0.0, 0.0]
+    times = [t for t, _ in series]
+    assert times == sorted(times)
+    gaps = {round(b - a, 6) for a, b in itertools.pairwise(times)}
+    assert len(gaps) == 1  # evenly thinned

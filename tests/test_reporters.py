@@ -69,5 +69,54 @@ def test_the_html_page_shows_verdict_assertions_chaos_and_a_timeline(tmp_path: P
     assert "<span class='verdict failed'>FAILED</span>" in page
     assert "Within(&#x27;ask&#x27;, &#x27;answer&#x27;, ms=100, by=&#x27;n&#x27;)" in page
     assert "<h2>Timeline</h2>" in page
-    assert page.count("<svg") == 2  # one lane per topic
-    assert "Replay: <code>" not in page  # no source file: nothing to replay from
+    assert page.count('<svg id="timeline"') == 1
+    assert page.count('class="topic"') == 2  # one lane per topic: ask, answer
+    assert page.count('class="chaos-marker" data-action="Delay(&#x27;answer&#x27;') == 1
+    assert '<a href="#failure-1" class="failure-marker">' in page
+    assert '<div class=failure id="failure-1">' in page
+    assert page.count('class="latency-chart"') == 1
+    assert "latency-histogram" in page
+    assert "Replay:" not in page  # no source file: nothing to replay from
+    assert "http://" not in page  # self-contained
+    assert "https://" not in page
+
+
+def test_the_html_page_draws_phases_and_says_when_nothing_is_asserted(tmp_path: Path) -> None:
+    from scenario_engine import Drop
+    from scenario_engine.testing import run
+
+    scenario = (
+        Scenario("phased", seed=1)
+        .generator("counter", topic="tick", every="1s")
+        .phase("calm", cycles=5)
+        .phase("storm", cycles=5)
+        .chaos(Drop("tick", every=3))
+    )
+    result = run(scenario, report_dir=tmp_path)
+    page = HtmlReporter().report(result, Path(result.report_dir)).read_text()
+    assert page.count('<g class="phase-band">') == 2
+    assert "<title>phase storm: 5.000s to 10.000s</title>" in page
+    assert "this scenario states no assertions" in page
+    assert "Drop(&#x27;tick&#x27;, every=3)</code> x3" in page  # the legend counts applications
+
+
+def test_a_suite_page_links_every_scenario(tmp_path: Path) -> None:
+    from scenario_engine.testing import run
+
+    reporter = HtmlReporter()
+    for name, exact in (("one", 2), ("two", 3)):
+        scenario = (
+            Scenario(name, seed=1)
+            .generator("counter", topic="t", every="1s")
+            .phase("p", cycles=2)
+            .expect(Count("t", exact=exact))
+        )
+        result = run(scenario, report_dir=tmp_path)
+        reporter.report(result, Path(result.report_dir))
+    index = reporter.suite(tmp_path)
+    assert index == tmp_path / "index.html"
+    text = index.read_text()
+    assert "1 of 2 passed" in text
+    for name in ("one", "two"):
+        [page] = (tmp_path / name).glob("*-seed*/report.html")
+        assert f'href="{page.relative_to(tmp_path)}"' in text

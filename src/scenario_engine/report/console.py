@@ -35,9 +35,7 @@ def latency_line(stats: Mapping[str, Any]) -> str:
     if not count or "p50_ms" not in stats:
         return ""
     parts = ", ".join(
-        f"{name} {format_ms(stats[key])}ms"
-        for name, key in _LATENCIES
-        if key in stats
+        f"{name} {format_ms(stats[key])}ms" for name, key in _LATENCIES if key in stats
     )
     late = stats.get("late")
     text = f"{count} pair{'s' if count != 1 else ''}: {parts}" + (f"; {late} late" if late else "")
@@ -88,8 +86,9 @@ def render_summary(result: RunResult, *, color: bool = False, verbose: bool = Fa
         if assertion.passed and not verbose:
             # a pass that judged nothing is said; a latency assertion shows its distribution
             if vacuous:
-                lines.append(f"  {style('note', fg='yellow')} {assertion.label}{where}: "
-                             f"{assertion.actual}")
+                lines.append(
+                    f"  {style('note', fg='yellow')} {assertion.label}{where}: {assertion.actual}"
+                )
             elif latency:
                 lines.append(f"  {style('ok  ', fg='green')} {assertion.label}{where}: {latency}")
             continue

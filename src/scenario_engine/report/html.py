@@ -46,6 +46,7 @@ border-radius:.3rem} .chart text{font:12px system-ui,sans-serif;fill:#343a40}
 .legend{display:flex;flex-wrap:wrap;gap:.3rem 1rem;margin:.4rem 0;font-size:13px}
 .swatch{display:inline-block;width:.8rem;height:.8rem;border-radius:50%;margin-right:.3rem;
 vertical-align:-.1rem} .failure{border-left:4px solid #c53030;padding:.2rem .8rem;margin:.6rem 0}
+#timeline{min-width:44rem}
 .within{display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:.8rem}
 @media (max-width:40rem){body{font-size:14px;padding:.6rem} h1{font-size:1.2rem}}
 """
@@ -102,11 +103,18 @@ def _latency(result: RunResult, span: float) -> str:
         stats: dict[str, Any] = dict(assertion.stats)
         series = [tuple(p) for p in stats.get("series", ())]
         numbers = " · ".join(
-            f"{name} {stats[name]:g}ms" if isinstance(stats.get(name), int | float) else ""
+            f"{name} {stats[f'{name}_ms']:g}ms"
             for name in ("p50", "p95", "p99", "max")
-            if name in stats
+            if isinstance(stats.get(f"{name}_ms"), int | float)
         )
-        charts = histogram([ms for _, ms in series]) + latency_over_time(series, span)
+        charts = histogram([ms for _, ms in series])
+        over_time = latency_over_time(series, span)
+        if over_time:
+            charts += (
+                "<p class=muted>p50 <span class=swatch style='background:#1864ab'></span> and "
+                "p95 <span class=swatch style='background:#d9480f'></span> over clock time</p>"
+                + over_time
+            )
         cards.append(
             f'<div class="latency-chart"><p><code>{_e(assertion.label)}</code><br>'
             f"<span class=muted>{stats.get('count', 0)} pair(s) · {numbers}</span></p>"
@@ -120,11 +128,13 @@ def render_html(result: RunResult) -> str:
     """The page for one run."""
     timeline = read_timeline(result)
     parts = [
-        f"<!doctype html><html lang=en><head><meta charset=utf-8>"
-        f'<meta name=viewport content="width=device-width,initial-scale=1">'
-        f"<title>{_e(result.name)}: {_e(result.status)}</title><style>{_STYLE}</style></head>"
-        f"<body><h1>{_e(result.name)} <span class='verdict {_e(result.status)}'>"
-        f"{_e(result.status.upper())}</span></h1>",
+        (
+            f"<!doctype html><html lang=en><head><meta charset=utf-8>"
+            f'<meta name=viewport content="width=device-width,initial-scale=1">'
+            f"<title>{_e(result.name)}: {_e(result.status)}</title><style>{_STYLE}</style>"
+            f"</head><body><h1>{_e(result.name)} <span class='verdict {_e(result.status)}'>"
+            f"{_e(result.status.upper())}</span></h1>"
+        ),
         _facts(result),
     ]
     if result.replay:
@@ -137,7 +147,7 @@ def render_html(result: RunResult) -> str:
         "lines (click one for its events)</p>"
     )
     parts.append(_legend(timeline.chaos, timeline.chaos_counts))
-    parts.append(timeline_chart(timeline))
+    parts.append(f"<div class=scroll>{timeline_chart(timeline)}</div>")
     failures = [(i, a) for i, a in enumerate(result.assertions) if not a.passed]
     if failures:
         parts.append("<h2>Failures</h2>" + "".join(_failure(i, a) for i, a in failures))

@@ -34,8 +34,10 @@ def timeline_chart(data: Timeline) -> str:
     lanes = list(data.lanes.items())
     height = _TOP + _LANE * max(len(lanes), 1) + 24
     parts = [
-        f'<svg id="timeline" class="chart" viewBox="0 0 {_W} {height}" role="img" '
-        f'aria-label="events per topic over clock time">'
+        (
+            f'<svg id="timeline" class="chart" viewBox="0 0 {_W} {height}" role="img" '
+            f'aria-label="events per topic over clock time">'
+        )
     ]
     for i, (name, start, end) in enumerate(data.phases):
         x0, x1 = _x(start, data.span), _x(end, data.span)
@@ -54,7 +56,8 @@ def timeline_chart(data: Timeline) -> str:
             if count:
                 h = (_LANE - 6) * count / peak
                 parts.append(
-                    f'<rect class="rate" x="{_LEFT + slot * width:.1f}" y="{y + _LANE - 3 - h:.1f}" '
+                    f'<rect class="rate" x="{_LEFT + slot * width:.1f}" '
+                    f'y="{y + _LANE - 3 - h:.1f}" '
                     f'width="{max(width - 0.6, 0.6):.2f}" height="{h:.1f}">'
                     f"<title>{_e(topic)}: {count} event(s)</title></rect>"
                 )
@@ -71,9 +74,11 @@ def timeline_chart(data: Timeline) -> str:
     for index, label, at in data.failures:
         x = _x(at, data.span)
         parts.append(
-            f'<a href="#failure-{index}" class="failure-marker"><line x1="{x:.1f}" y1="12" '
-            f'x2="{x:.1f}" y2="{height - 22}"/><text x="{x + 3:.1f}" y="{height - 10}">'
-            f"failed at {at:.3f}s</text><title>{_e(label)} failed at {at:.3f}s</title></a>"
+            f'<a href="#failure-{index}" class="failure-marker"><rect class="hit" '
+            f'x="{x - 7:.1f}" y="12" width="14" height="{height - 34}" fill="transparent"/>'
+            f'<line x1="{x:.1f}" y1="12" x2="{x:.1f}" y2="{height - 22}"/>'
+            f'<text x="{min(x + 3, _W - 110):.1f}" y="{height - 10}">failed at {at:.3f}s</text>'
+            f"<title>{_e(label)} failed at {at:.3f}s</title></a>"
         )
     parts.append(
         f'<text x="{_LEFT}" y="{height - 2}" class="axis">0s</text>'
@@ -96,7 +101,7 @@ def histogram(values_ms: Sequence[float], *, bins: int = 24) -> str:
     bar = (_W - 20) / bins
     rects = "".join(
         f'<rect x="{10 + i * bar:.1f}" y="{150 - 130 * c / peak:.1f}" width="{bar - 2:.1f}" '
-        f'height="{130 * c / peak:.1f}"><title>{low + i * width:.1f}–{low + (i + 1) * width:.1f}'
+        f'height="{130 * c / peak:.1f}"><title>{low + i * width:.1f} to {low + (i + 1) * width:.1f}'
         f"ms: {c} pair(s)</title></rect>"
         for i, c in enumerate(counts)
         if c

@@ -42,7 +42,10 @@ class LatencyStats:
     The reservoir draws from its own fixed-seed RNG, so reports reproduce.
     """
 
-    __slots__ = ("_rng", "capacity", "count", "maximum", "total", "values")
+    __slots__ = ("_rng", "_stride", "capacity", "count", "maximum", "series", "total", "values")
+
+    #: points of (clock time, ms) kept for charts: evenly thinned past twice this many
+    SERIES = 1000
 
     def __init__(self, capacity: int = 65_536) -> None:
         self.capacity = capacity
@@ -51,11 +54,18 @@ class LatencyStats:
         self.total = 0.0
         self.maximum = 0.0
         self._rng: random.Random | None = None
+        self.series: list[tuple[float, float]] = []
+        self._stride = 1
 
-    def add(self, ms: float) -> None:
+    def add(self, ms: float, at: float | None = None) -> None:
         self.count += 1
         self.total += ms
         self.maximum = max(self.maximum, ms)
+        if at is not None and (self.count - 1) % self._stride == 0:
+            self.series.append((round(at, 6), round(ms, 3)))
+            if len(self.series) >= 2 * self.SERIES:
+                self.series = self.series[::2]
+                self._stride *= 2
         if self.count <= self.capacity:
             self.values.append(ms)
             return
@@ -83,6 +93,8 @@ class LatencyStats:
         }
         if self.count > self.capacity:
             out["approximate"] = True
+        if self.series:
+            out["series"] = [list(point) for point in self.series]
         return out
 
 
@@ -223,7 +235,7 @@ class WithinMonitor:
                 self._unmatched += 1
             else:
                 latency = event.time - record[0].time
-                self._latencies.add(latency * 1000.0)
+                self._latencies.add(latency * 1000.0, event.time)
                 if latency > self._limit:
                     self._late += 1
                 if latency > self._limit and self._failed is None:

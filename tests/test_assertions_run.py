@@ -119,5 +119,5 @@ def all_filled(events) -> tuple[bool, str]:
 
 def test_custom_gets_the_whole_history_and_its_message_is_the_actual(tmp_path: Path) -> None:
     _, failed = verdict(orders().expect(Custom(all_filled)), tmp_path)
-    assert failed.label == "Custom(all_filled)"
+    assert failed.label == "Custom(test_assertions_run:all_filled)"
     assert failed.actual == "4 distinct orders filled"

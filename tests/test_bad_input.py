@@ -19,7 +19,7 @@ from click.testing import Result
 from conftest import run_scenario
 from scenario_engine.commands._common import VarType
 from scenario_engine.errors import PlanError, Problem, ScenarioError, UsageError
-from scenario_engine.loaders import load_plans
+from scenario_engine.loaders import Trust, load_plans
 from scenario_engine.plan import codec
 from scenario_engine.registry import check_components
 
@@ -34,6 +34,14 @@ def load(path: str) -> None:
 def check(path: str) -> None:
     """What ``scenario check`` does for one file, raising every component problem."""
     problems = [p for _, plan in load_plans([path]) for p in check_components(plan)]
+    if problems:
+        raise PlanError(problems)
+
+
+def check_trusting_gone(path: str) -> None:
+    """``scenario check --trust gone``: the module is trusted, but there is none."""
+    trusted = load_plans([path], trust=Trust(("gone",)))
+    problems = [p for _, plan in trusted for p in check_components(plan)]
     if problems:
         raise PlanError(problems)
 
@@ -104,11 +112,24 @@ CASES = [
                                                   ".phase('p', cycles=1, profile='steady', "
                                                   "noise=-1)\n"},
          check, "steps[0].profile.params.noise: must be >= 0 (got -1)", ("check", "rejects.py")),
-    Case("callable a plan file cannot import",
+    Case("callable a plan file does not trust",
          {"fn.toml": PLAN + '[[plans.steps]]\ntype = "do"\nfn = {callable = "gone:f"}\n'
                             '[[plans.expectations]]\nname = "custom"\n'
                             'params = {fn = {callable = "gone:f"}}\n'},
          check, "2 problems:\n"
+                "  - fn.toml:plans[0].steps[0].fn: untrusted reference 'gone:f': a plan file may "
+                "call code only from modules you trust, and 'gone' is not one (hint: if you "
+                'trust it: --trust gone, or trust = ["gone"] under [tool.scenario] in '
+                "pyproject.toml)\n"
+                "  - fn.toml:plans[0].expectations[0].params.fn: untrusted reference 'gone:f': a "
+                "plan file may call code only from modules you trust, and 'gone' is not one "
+                '(hint: if you trust it: --trust gone, or trust = ["gone"] under '
+                "[tool.scenario] in pyproject.toml)"),
+    Case("callable a plan file cannot import",
+         {"fn.toml": PLAN + '[[plans.steps]]\ntype = "do"\nfn = {callable = "gone:f"}\n'
+                            '[[plans.expectations]]\nname = "custom"\n'
+                            'params = {fn = {callable = "gone:f"}}\n'},
+         check_trusting_gone, "2 problems:\n"
                 "  - steps[0].fn: cannot import 'gone:f': ModuleNotFoundError: No module named "
                 "'gone' (hint: the module must be importable (on sys.path) and define that name)\n"
                 "  - expectations[0].params.fn: cannot import 'gone:f': ModuleNotFoundError: No "

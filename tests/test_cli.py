@@ -143,7 +143,7 @@ def test_compile_writes_the_format_of_the_output_suffix(
 def test_compile_in_a_subprocess_round_trips_through_show(tmp_path: Path) -> None:
     out = tmp_path / "demo.json"
     assert run_scenario("-q", "compile", str(DEMO), "-o", str(out)).returncode == 0
-    shown = run_scenario("show", str(out), "-k", "demo")
+    shown = run_scenario("show", str(out), "-k", "demo", "--trust", "demo")
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout == DEMO_OUTLINE.replace(str(DEMO), str(out))
 

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import PLAYBOOKS
 from scenario_engine.errors import PlanError, PlaybookError, PluginError, UsageError
-from scenario_engine.loaders import load_plans, loader_for
+from scenario_engine.loaders import Trust, load_plans, loader_for
 from scenario_engine.loaders.playbook import load_playbook
 from scenario_engine.loaders.select import matches
 from scenario_engine.plan import codec
@@ -155,7 +155,7 @@ def test_plan_files_load_through_the_codec_with_variables_set(tmp_path: Path) ->
     for suffix in ("toml", "json"):
         path = tmp_path / f"demo.{suffix}"
         path.write_text(codec.dumps(plans, suffix))  # type: ignore[arg-type]
-        loaded = load_plans([path], variables={"user": "bob"})
+        loaded = load_plans([path], variables={"user": "bob"}, trust=Trust(("demo",)))
         assert [p.vars["user"] for _, p in loaded] == ["bob", "bob"]
         assert [p.name for _, p in loaded] == ["demo", "demo-fast"]
 

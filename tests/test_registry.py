@@ -14,6 +14,7 @@ from conftest import FAKE_PLUGIN_SRC, pythonpath, run_scenario
 from scenario_engine import Count, Scenario
 from scenario_engine.errors import PlanError, PluginError, UnknownComponentError
 from scenario_engine.plan import codec
+from scenario_engine.plan.trust import Trust, apply_trust
 from scenario_engine.registry import AUTOLOAD_ENV, Registry, check_components
 
 FAKE = "fake-scenario-plugin 1.2.3"
@@ -242,11 +243,11 @@ def test_check_components_reports_every_component_problem_of_a_plan() -> None:
 
 
 def test_check_components_reports_a_callable_that_does_not_import() -> None:
-    loaded = codec.from_dict({
+    loaded = apply_trust(codec.from_dict({
         "name": "s",
         "expectations": [{"name": "fake.seen",
                           "params": {"topic": "t", "fn": {"callable": "no_such_mod:f"}}}],
-    })
+    }), Trust(("no_such_mod",)))
     assert [str(p) for p in check_components(loaded, fake_entries())] == [
         ("expectations[0].params.fn: cannot import 'no_such_mod:f': ModuleNotFoundError: No "
         "module named 'no_such_mod' (hint: the module must be importable (on sys.path) and "
@@ -294,7 +295,10 @@ def test_scenario_plugins_with_autoload_off_shows_only_the_core(fake_site: Path)
 
 
 def test_check_components_reports_a_system_that_does_not_import() -> None:
-    plan = codec.from_dict({"name": "s", "systems": [{"target": {"callable": "nowhere.sys:Echo"}}]})
+    plan = apply_trust(
+        codec.from_dict({"name": "s", "systems": [{"target": {"callable": "nowhere.sys:Echo"}}]}),
+        Trust(("nowhere",)),
+    )
     assert [p.where for p in check_components(plan, fake_entries())] == ["systems[0].target"]
 
 

@@ -21,16 +21,9 @@ from typing import Any
 import attrs
 
 from scenario_engine.errors import PlanError, PluginError, Problem, UnknownComponentError
-from scenario_engine.plan.nodes import (
-    CheckStep,
-    DoStep,
-    PhaseStep,
-    Plan,
-    PublishStep,
-    Ref,
-    WaitForStep,
-)
-from scenario_engine.plan.values import CallableRef, FrozenMap
+from scenario_engine.plan.nodes import CheckStep, PhaseStep, Plan, PublishStep, Ref
+from scenario_engine.plan.trust import find_problem, references
+from scenario_engine.plan.values import CallableRef, FrozenMap, untrusted_problem
 from scenario_engine.spi import (
     GROUPS,
     ChaosAction,
@@ -364,33 +357,52 @@ def _component_refs(plan: Plan) -> Iterator[tuple[str, str, Ref]]:
 
 
 def _callable_refs(plan: Plan) -> Iterator[tuple[str, CallableRef]]:
-    """Callables a plan names outside component parameters: systems, steps, conditions."""
-    for i, system in enumerate(plan.systems):
-        yield f"systems[{i}].target", system.target
+    """Callables a plan names outside component parameters: systems, vars, steps, conditions."""
+    yield from references(plan.systems, "systems")
+    yield from references(plan.vars, "vars")
     for i, step in enumerate(plan.steps):
-        if isinstance(step, DoStep):
-            yield f"steps[{i}].fn", step.fn
-        elif isinstance(step, WaitForStep) and isinstance(step.where, CallableRef):
-            yield f"steps[{i}].where", step.where
+        for field in attrs.fields(type(step)):
+            value = getattr(step, field.name)
+            is_component = isinstance(value, Ref) or (
+                isinstance(value, tuple) and any(isinstance(v, Ref) for v in value)
+            )
+            if not is_component:  # a component's parameters are checked with it, below
+                yield from references(value, f"steps[{i}].{field.name}")
     for i, node in enumerate(plan.chaos):
-        if isinstance(node.triggers.where, CallableRef):
-            yield f"chaos[{i}].triggers.where", node.triggers.where
+        yield from references(node.triggers, f"chaos[{i}].triggers")
+
+
+class _Unresolved:
+    """Stands in for a referenced callable while a plan is checked: nothing is imported.
+
+    Callable, so a factory's own ``callable(fn)`` checks pass; calling it is a bug.
+    """
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.__qualname__ = self.__name__ = target.rpartition(":")[2] or target
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(f"{self.target} is not imported while a plan is checked")
+
+    def __repr__(self) -> str:
+        return self.target
 
 
 def _thawed(value: Any, path: str, problems: list[Problem]) -> Any:
-    """Plain parameters for a factory; a callable reference that does not import is a problem."""
+    """Plain parameters for a factory, without importing anything: a reference becomes a
+    stand-in, or a problem when it is untrusted or its module cannot be found."""
     if isinstance(value, CallableRef):
-        try:
-            return value.resolve()
-        except Exception as err:
-            problems.append(
-                Problem(
-                    path,
-                    f"cannot import {value.target!r}: {type(err).__name__}: {err}",
-                    "the module must be importable (on sys.path) and define that name",
-                )
-            )
+        if value.obj is not None:
+            return value.obj
+        if not value.trusted:
+            problems.append(untrusted_problem(path, value.target))
             return None
+        found = find_problem(value, path)
+        if found is not None:
+            problems.append(found)
+            return None
+        return _Unresolved(value.target)
     if isinstance(value, FrozenMap):
         return {k: _thawed(v, f"{path}.{k}", problems) for k, v in value.items()}
     if isinstance(value, tuple):
@@ -402,7 +414,10 @@ def check_components(
     plan: Plan, registry: Registry | None = None, where: str = ""
 ) -> list[Problem]:
     """Every component of ``plan`` that no plugin provides, or that rejects its parameters,
-    and every callable the plan names that does not import.
+    and every callable the plan names that is untrusted or cannot be found.
+
+    No callable is imported or called: a reference is checked by its trust
+    and by finding its module on ``sys.path`` (see :func:`plan.trust.find_problem`).
 
     Each component is made once, as the run would make it, so a factory's own
     parameter checks (``ParamError``) are reported here with their key paths.

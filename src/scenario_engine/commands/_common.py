@@ -28,6 +28,7 @@ from scenario_engine.errors import ScenarioError
 
 if TYPE_CHECKING:
     from scenario_engine.plan.nodes import Plan
+    from scenario_engine.plan.trust import Trust
 
 __all__ = [
     "DurationType",
@@ -38,6 +39,8 @@ __all__ = [
     "run_command",
     "select_option",
     "setup_logging",
+    "trust_option",
+    "trust_policy",
     "vars_option",
     "verbosity",
 ]
@@ -198,15 +201,41 @@ def vars_option(fn: F) -> F:
     )(fn)
 
 
+def trust_option(fn: F) -> F:
+    """``--trust MODULE`` (repeatable): plan files may call code from MODULE and its submodules."""
+    return click.option(
+        "--trust",
+        "trust",
+        metavar="MODULE",
+        multiple=True,
+        help="Let plan files call code from MODULE and its submodules (repeatable); "
+        "also [tool.scenario] trust = [...] in pyproject.toml.",
+    )(fn)
+
+
 # --------------------------------------------------------------------------- loading
+
+
+def trust_policy(modules: Iterable[str] = ()) -> Trust:
+    """``--trust`` modules plus ``[tool.scenario] trust`` of the project run from."""
+    from scenario_engine.config import load_project_config
+    from scenario_engine.plan.trust import Trust
+
+    config = load_project_config(Path.cwd())
+    where = f"{config.path}: [tool.scenario] trust"
+    return Trust.of(modules) + Trust.of(config.trust, where=where)
 
 
 def load_selected(
     paths: Iterable[str | PathLike[str]],
     select: str | None = None,
     variables: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+    trust: Iterable[str] = (),
 ) -> list[tuple[Path, Plan]]:
-    """The plans in ``paths`` chosen by ``-k``, with ``--var`` values set (see ``load_plans``)."""
+    """The plans in ``paths`` chosen by ``-k``, with ``--var`` values set (see ``load_plans``);
+    plan files may name callables of the modules ``trust`` and the project trust."""
     from scenario_engine.loaders import load_plans
 
-    return load_plans(paths, select=select, variables=dict(variables))
+    return load_plans(
+        paths, select=select, variables=dict(variables), trust=trust_policy(trust)
+    )

@@ -6,7 +6,12 @@ from pathlib import Path
 
 import click
 
-from scenario_engine.commands._common import run_command, vars_option
+from scenario_engine.commands._common import (
+    run_command,
+    trust_option,
+    trust_policy,
+    vars_option,
+)
 
 __all__ = ["check"]
 
@@ -14,23 +19,29 @@ __all__ = ["check"]
 @click.command("check")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @vars_option
+@trust_option
 @run_command
-def check(paths: tuple[Path, ...], variables: tuple[tuple[str, str], ...]) -> None:
+def check(
+    paths: tuple[Path, ...], variables: tuple[tuple[str, str], ...], trust: tuple[str, ...]
+) -> None:
     """Check every PATH: structure, then every component through the installed plugins.
 
     Prints "ok: FILE (N scenarios)" for a valid file and every problem of an
     invalid one; exits 2 if any file has a problem. A broken plugin is not a
-    plan problem: it stops the check with exit 3.
+    plan problem: it stops the check with exit 3. A plan file's callables are
+    checked by name and trust (--trust) only: check imports none of them.
     """
     from scenario_engine.errors import PlanError, Problem, UsageError
     from scenario_engine.loaders import load_plans
     from scenario_engine.registry import check_components, default_registry
 
     registry = default_registry()
+    policy = trust_policy(trust)
     failed = 0
     for path in paths:
         try:
-            plans = [plan for _, plan in load_plans([path], variables=dict(variables))]
+            loaded = load_plans([path], variables=dict(variables), trust=policy)
+            plans = [plan for _, plan in loaded]
         except (PlanError, UsageError) as err:
             failed += 1
             problems = err.problems if isinstance(err, PlanError) else [Problem("", str(err))]

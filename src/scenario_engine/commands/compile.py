@@ -10,6 +10,7 @@ from scenario_engine.commands._common import (
     load_selected,
     run_command,
     select_option,
+    trust_option,
     vars_option,
     verbosity,
 )
@@ -27,9 +28,14 @@ __all__ = ["compile_command"]
 )
 @select_option
 @vars_option
+@trust_option
 @run_command
 def compile_command(
-    playbook: Path, output: Path | None, select: str | None, variables: tuple[tuple[str, str], ...]
+    playbook: Path,
+    output: Path | None,
+    select: str | None,
+    variables: tuple[tuple[str, str], ...],
+    trust: tuple[str, ...],
 ) -> None:
     """Compile PLAYBOOK to a plan file that runs without executing the playbook.
 
@@ -41,7 +47,7 @@ def compile_command(
     from scenario_engine.plan.codec import dumps, format_for
 
     fmt = format_for(output) if output is not None else "toml"
-    plans = [plan for _, plan in load_selected([playbook], select, variables)]
+    plans = [plan for _, plan in load_selected([playbook], select, variables, trust)]
     try:
         text = dumps(plans, fmt)
     except PlanError as err:

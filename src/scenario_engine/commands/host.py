@@ -36,7 +36,7 @@ from scenario_engine.buses.url import redact
 from scenario_engine.commands._common import DurationType, run_command
 from scenario_engine.errors import BusError, UsageError
 from scenario_engine.events import NO_HEADERS, Event
-from scenario_engine.plan.values import resolve_target
+from scenario_engine.plan.values import CallableRef
 from scenario_engine.registry import default_registry
 from scenario_engine.runtime.system_bus import traceback_excerpt
 
@@ -132,7 +132,8 @@ def _load_target(target: str) -> Callable[..., Any]:
     if here not in sys.path and "" not in sys.path:
         sys.path.insert(0, here)
     try:
-        found = resolve_target(target)
+        # typed on the command line by the user: trusted, as a playbook's own names are
+        found = CallableRef(target, trusted=True).resolve()
     except (ImportError, AttributeError) as err:
         raise UsageError(
             f"cannot import the system {target!r}: {type(err).__name__}: {err}",

@@ -13,6 +13,7 @@ from scenario_engine.commands._common import (
     load_selected,
     run_command,
     select_option,
+    trust_option,
     vars_option,
     verbosity,
 )
@@ -25,6 +26,7 @@ __all__ = ["play"]
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @select_option
 @vars_option
+@trust_option
 @click.option("--seed", type=int, help="Override every scenario's seed.")
 @click.option(
     "--bus", metavar="URL", help="Bus URL: memory://, redis://host:port/0, nats://host:port."
@@ -91,6 +93,7 @@ def play(
     paths: tuple[str, ...],
     select: str | None,
     variables: tuple[tuple[str, str], ...],
+    trust: tuple[str, ...],
     seed: int | None,
     bus: str | None,
     clock: str | None,
@@ -116,7 +119,7 @@ def play(
     from scenario_engine.runtime.options import RunOptions
     from scenario_engine.runtime.session import dry_run as schedule
 
-    items = load_selected(paths, select, variables)
+    items = load_selected(paths, select, variables, trust)
     options = RunOptions(
         report_dir=report_dir,
         bus=bus,

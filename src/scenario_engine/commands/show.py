@@ -12,6 +12,7 @@ from scenario_engine.commands._common import (
     load_selected,
     run_command,
     select_option,
+    trust_option,
     vars_option,
 )
 
@@ -25,14 +26,20 @@ __all__ = ["outline", "show"]
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @select_option
 @vars_option
+@trust_option
 @run_command
-def show(path: Path, select: str | None, variables: tuple[tuple[str, str], ...]) -> None:
+def show(
+    path: Path,
+    select: str | None,
+    variables: tuple[tuple[str, str], ...],
+    trust: tuple[str, ...],
+) -> None:
     """Outline PATH (a playbook or a plan file) without running it.
 
     For each scenario: seed, bus and clock, systems, generators, the steps in
     order, chaos with its triggers and assertions, as the DSL would write them.
     """
-    plans = load_selected([path], select, variables)
+    plans = load_selected([path], select, variables, trust)
     click.echo("\n\n".join("\n".join(outline(plan, source)) for source, plan in plans))
 
 

@@ -51,7 +51,7 @@ def _callable_ref(value: Any, where: str) -> CallableRef:
             raise SpecError(
                 [Problem(where, f"expected 'module:name' (got {value!r})", "'mypkg.systems:Echo'")]
             )
-        return CallableRef(value)
+        return CallableRef(value, trusted=True)  # the playbook (code) names it
     if callable(value):
         return CallableRef(callable_target(value), value)
     raise SpecError([Problem(where, f"expected a callable or 'module:name' (got {value!r})")])

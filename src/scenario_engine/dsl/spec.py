@@ -41,7 +41,7 @@ class SpecError(PlanError):
 def show(value: Any) -> str:
     """Render a value the way the user wrote it: callables by name, not by address."""
     if isinstance(value, CallableRef):
-        return value.target.rpartition(":")[2] or value.target
+        return value.target
     if callable(value) and not isinstance(value, type):
         return getattr(value, "__qualname__", None) or repr(value)
     if isinstance(value, FrozenMap):

@@ -3,7 +3,9 @@
 The core registers ``py`` (playbooks, executed), ``toml`` and ``json`` (plan
 files, data only) and ``yaml`` / ``yml`` (event files, data only) in the
 ``scenario_engine.loaders`` entry-point group; a plugin adds a format by
-registering its suffix there.
+registering its suffix there. Whatever the loader, every plan it returns
+passes :func:`~scenario_engine.plan.trust.apply_trust`: a reference no code
+vouched for resolves only for a trusted module.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from pathlib import Path
 from scenario_engine.errors import PlanError, PluginError, Problem, UsageError
 from scenario_engine.loaders.select import matches, select_plans, with_vars
 from scenario_engine.plan.nodes import Plan
+from scenario_engine.plan.trust import Trust, apply_trust
 from scenario_engine.registry import Registry, default_registry
 from scenario_engine.spi import Loader
 
-__all__ = ["load_plans", "loader_for", "matches", "select_plans", "with_vars"]
+__all__ = ["Trust", "load_plans", "loader_for", "matches", "select_plans", "with_vars"]
 
 
 def loader_for(path: Path, registry: Registry | None = None) -> Loader:
@@ -36,7 +39,9 @@ def loader_for(path: Path, registry: Registry | None = None) -> Loader:
     return loader
 
 
-def _load_one(path: Path, variables: Mapping[str, str], registry: Registry) -> list[Plan]:
+def _load_one(
+    path: Path, variables: Mapping[str, str], registry: Registry, trust: Trust
+) -> list[Plan]:
     if not path.exists():
         raise UsageError(f"{path}: no such file")
     if path.is_dir():
@@ -50,7 +55,16 @@ def _load_one(path: Path, variables: Mapping[str, str], registry: Registry) -> l
             f"{type(plans).__name__}, not a list of Plans",
             hint="see scenario_engine.spi.Loader",
         )
-    return plans
+    problems: list[Problem] = []
+    trusted = []
+    for i, plan in enumerate(plans):
+        try:
+            trusted.append(apply_trust(plan, trust, f"{path}:plans[{i}]"))
+        except PlanError as err:
+            problems += err.problems
+    if problems:
+        raise PlanError(problems)
+    return trusted
 
 
 def load_plans(
@@ -58,8 +72,12 @@ def load_plans(
     select: str | None = None,
     variables: Mapping[str, str] | None = None,
     registry: Registry | None = None,
+    trust: Trust | None = None,
 ) -> list[tuple[Path, Plan]]:
     """Every plan in ``paths`` (those whose name matches ``select``), with ``variables`` set.
+
+    ``trust`` names the modules whose callables a plan file may name (none by
+    default); an untrusted reference is a :class:`PlanError` at its key path.
 
     Invalid files are all reported together: the problems of every file that
     failed are raised as one :class:`PlanError` (a single failing file keeps
@@ -73,7 +91,7 @@ def load_plans(
     for raw in paths:
         path = Path(raw)
         try:
-            plans = _load_one(path, variables, registry)
+            plans = _load_one(path, variables, registry, trust or Trust())
         except PlanError as err:
             failures.append(err)
             continue

@@ -7,6 +7,7 @@ as an event file (see :mod:`scenario_engine.loaders.events`).
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -32,6 +33,12 @@ def _looks_like_event_file(path: Path) -> bool:
 def load_plan_file(path: Path, variables: Mapping[str, str]) -> list[Plan]:
     """Every plan in the file, checked, with ``--var`` overrides applied.
 
+    Its references stay untrusted: only :func:`~scenario_engine.plan.trust.apply_trust`
+    lets them resolve. The file's folder and the current one go to the *end*
+    of ``sys.path``, so a compiled playbook's own module (``flash:on_fill``)
+    is found next to its plan once the user trusts it, and never shadows an
+    installed module of the same name.
+
     Raises :class:`~scenario_engine.errors.PlanError` listing every problem
     (key paths prefixed by the file name), or
     :class:`~scenario_engine.errors.UsageError` if the file cannot be read.
@@ -40,4 +47,8 @@ def load_plan_file(path: Path, variables: Mapping[str, str]) -> list[Plan]:
         from scenario_engine.loaders.events import load_event_file
 
         return load_event_file(path, variables)
-    return [with_vars(plan, variables) for plan in load_file(path)]
+    plans = [with_vars(plan, variables) for plan in load_file(path)]
+    for folder in (str(path.resolve().parent), str(Path.cwd())):
+        if folder not in sys.path:
+            sys.path.append(folder)
+    return plans

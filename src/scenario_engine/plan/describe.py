@@ -27,9 +27,10 @@ def register_spec(kind: str, name: str, display: str, positional: tuple[str, ...
 
 
 def render_value(value: Any) -> str:
-    """A value as the user wrote it: callables by name, mappings as dicts."""
+    """A value as the user wrote it: mappings as dicts, callables as their full reference
+    (``os:system``, never a bare ``system`` that hides where the code comes from)."""
     if isinstance(value, CallableRef):
-        return value.target.rpartition(":")[2] or value.target
+        return value.target
     if isinstance(value, FrozenMap):
         return "{" + ", ".join(f"{k!r}: {render_value(v)}" for k, v in value.items()) + "}"
     if isinstance(value, tuple):

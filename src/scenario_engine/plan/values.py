@@ -9,7 +9,17 @@ from typing import Any
 
 import attrs
 
-__all__ = ["CallableRef", "FrozenMap", "callable_target", "freeze", "resolve_target", "thaw"]
+from scenario_engine.errors import PlanError, Problem
+
+__all__ = [
+    "CallableRef",
+    "FrozenMap",
+    "callable_target",
+    "freeze",
+    "resolve_target",
+    "thaw",
+    "untrusted_problem",
+]
 
 
 class FrozenMap(Mapping[str, Any]):
@@ -56,20 +66,47 @@ class CallableRef:
 
     The object itself travels along when a playbook is run in-process, but
     only ``target`` is part of the plan's identity and of its file form.
+    ``trusted`` says that code vouched for the reference (a playbook, the
+    Python API, or ``--trust``; see :mod:`scenario_engine.plan.trust`): a
+    reference read from a plan file starts untrusted and never imports.
     """
 
     target: str
     obj: Any = attrs.field(default=None, eq=False, repr=False, hash=False)
+    trusted: bool = attrs.field(default=False, eq=False, repr=False, hash=False)
 
     @property
     def is_importable(self) -> bool:
         return "<" not in self.target and ":" in self.target
 
+    @property
+    def module(self) -> str:
+        """The module part of ``target`` (``os`` for ``os:system``)."""
+        return self.target.partition(":")[0]
+
     def resolve(self) -> Callable[..., Any]:
-        """The callable itself: the object carried along, or the import of ``target``."""
+        """The callable itself: the object carried along, or the import of a trusted ``target``.
+
+        Raises:
+            PlanError: the reference is not trusted; nothing is imported.
+        """
         if self.obj is not None:
             return self.obj  # type: ignore[no-any-return]
+        if not self.trusted:
+            raise PlanError([untrusted_problem("", self.target)])
         return resolve_target(self.target)  # type: ignore[no-any-return]
+
+
+def untrusted_problem(where: str, target: str) -> Problem:
+    """The one wording of an untrusted reference: what it is, and the flag that trusts it."""
+    module = target.partition(":")[0]
+    return Problem(
+        where,
+        f"untrusted reference {target!r}: a plan file may call code only from modules "
+        f"you trust, and {module!r} is not one",
+        f"if you trust it: --trust {module}, or trust = [\"{module}\"] under "
+        f"[tool.scenario] in pyproject.toml",
+    )
 
 
 def callable_target(obj: Any) -> str:
@@ -82,7 +119,11 @@ def callable_target(obj: Any) -> str:
 
 
 def resolve_target(target: str) -> Any:
-    """Import ``module:qualname`` (or ``module.attr``) and return the object."""
+    """Import ``module:qualname`` (or ``module.attr``) and return the object.
+
+    The one place that imports what a plan names; callers check trust first
+    (:meth:`CallableRef.resolve`), so only code the user vouched for gets here.
+    """
     module_name, sep, qualname = target.partition(":")
     if not sep:
         module_name, _, qualname = target.rpartition(".")

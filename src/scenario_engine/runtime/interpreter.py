@@ -282,6 +282,8 @@ class Run:
             label = node.target.target
             try:
                 factory = node.target.resolve()
+            except PlanError:
+                raise
             except Exception as err:
                 raise PlanError(
                     [

@@ -28,8 +28,8 @@ def test_redact_masks_passwords_tokens_and_secret_options(url: str, shown: str) 
 
 
 def test_redact_never_raises_on_a_broken_url() -> None:
-    """Falls back to masking the userinfo of a string urlsplit rejects."""
-    assert redact("redis://u:pw@[::1/0") == "redis://***@[::1/0"
+    """Masks the password of a string urlsplit rejects, too."""
+    assert redact("redis://u:pw@[::1/0") == "redis://u:***@[::1/0"
 
 
 def test_scrub_masks_the_password_wherever_it_appears() -> None:

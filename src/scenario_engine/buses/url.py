@@ -20,14 +20,13 @@ import attrs
 from scenario_engine.durations import DurationError, parse_duration
 from scenario_engine.errors import UsageError
 
-__all__ = ["MASK", "BusURL", "parse_bus_url", "redact", "scrub"]
+__all__ = ["MASK", "BusURL", "parse_bus_url", "redact", "scrub", "split_userinfo"]
 
 #: what replaces a secret
 MASK = "***"
 
 # query options whose value is a secret, matched as a substring of the lowercased name
 _SECRET_OPTION_PARTS = ("pass", "pwd", "token", "secret", "auth", "seed", "nkey")
-_USERINFO = re.compile(r"(?<=//)[^/?#@]*@")
 
 
 def _is_secret_option(name: str) -> bool:
@@ -35,64 +34,82 @@ def _is_secret_option(name: str) -> bool:
     return any(part in lowered for part in _SECRET_OPTION_PARTS)
 
 
+_ENV_REFERENCE = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
+_OPTION_PIECE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*=")
+_HOST_PORT = re.compile(r"^(\[[^\]]*\]|[^:\[\]]*)(:\d*)?$")
+
+
+def split_userinfo(url: str) -> tuple[str, str | None, str]:
+    """``(scheme://, userinfo or None, the rest after its '@')``, splitting as a person meant it.
+
+    A password holding ``/``, ``#``, ``?`` or ``@`` that was not percent-encoded
+    ends the URL's authority early for :func:`urllib.parse.urlsplit`, which would
+    then show the password as a host, a path or a fragment. Here the userinfo
+    reaches to the last ``@`` unless that ``@`` sits in a ``name=value`` query
+    option of a URL whose authority is a plain ``host:port``.
+    """
+    head, sep, rest = url.partition("://")
+    if not sep:
+        return url, None, ""
+    prefix = head + sep
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    at = rest.rfind("@", 0, end)
+    if at >= 0:
+        return prefix, rest[:at], rest[at + 1 :]
+    at = rest.rfind("@")
+    if at < 0:
+        return prefix, None, rest
+    query = rest.find("?", end)
+    if 0 <= query < at and _HOST_PORT.match(rest[:end]) and "#" not in rest[end:at]:
+        piece = rest[query + 1 : at].rpartition("&")[2]
+        if _OPTION_PIECE.match(piece):
+            return prefix, None, rest  # an '@' inside an option's value: no credentials
+    return prefix, rest[:at], rest[at + 1 :]
+
+
 def _redact_userinfo(userinfo: str) -> str:
-    # "user:password" keeps the user; a lone "token" is all secret (NATS token auth)
+    # "user:password" keeps the user; a lone "token" is all secret (NATS token auth);
+    # a ${VAR} reference is not a secret, and shows which variable holds it
     user, colon, password = userinfo.partition(":")
-    if colon:
-        return f"{user}:{MASK}" if password else f"{user}:"
-    return MASK if userinfo else ""
+    secret = password if colon else userinfo
+    if not secret or _ENV_REFERENCE.match(secret):
+        return userinfo
+    return f"{user}:{MASK}" if colon else MASK
 
 
 def redact(url: str) -> str:
     """``url`` with passwords, tokens and secret query values replaced by ``***``.
 
     ``redis://user:secret@h:1/0`` becomes ``redis://user:***@h:1/0``, and
-    ``nats://s3cr3t@h:4222`` becomes ``nats://***@h:4222``. Never raises: a
-    string that is not a URL is masked between ``//`` and ``@`` as a last resort.
+    ``nats://s3cr3t@h:4222`` becomes ``nats://***@h:4222``, whatever characters
+    the secret holds (see :func:`split_userinfo`). Never raises.
     """
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return _USERINFO.sub(f"{MASK}@", url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, hostport = netloc.rpartition("@")
-        netloc = f"{_redact_userinfo(userinfo)}@{hostport}"
-    query = parts.query
-    if query:
-        pieces = []
-        for piece in query.split("&"):
-            name, eq, _value = piece.partition("=")
-            if eq and _is_secret_option(unquote(name)):
-                pieces.append(f"{name}={MASK}")
-            else:
-                pieces.append(piece)
-        query = "&".join(pieces)
-    if netloc == parts.netloc and query == parts.query:
-        return url
-    # rebuilt by hand: urlunsplit drops the "//" of a URL with an empty host
-    text = f"{parts.scheme}://{netloc}{parts.path}"
-    if query:
-        text += f"?{query}"
-    if parts.fragment:
-        text += f"#{parts.fragment}"
-    return text
+    prefix, userinfo, rest = split_userinfo(url)
+    shown = prefix + (f"{_redact_userinfo(userinfo)}@" if userinfo is not None else "") + rest
+    base, mark, query = shown.partition("?")
+    if not mark:
+        return shown
+    query, hash_mark, fragment = query.partition("#")
+    pieces = []
+    for piece in query.split("&"):
+        name, eq, value = piece.partition("=")
+        secret = eq and value and _is_secret_option(unquote(name))
+        keep = not secret or _ENV_REFERENCE.match(value)
+        pieces.append(piece if keep else f"{name}={MASK}")
+    return f"{base}?{'&'.join(pieces)}{hash_mark}{fragment}"
 
 
 def _secrets_of(url: str) -> list[str]:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return []
     found: list[str] = []
-    if "@" in parts.netloc:
-        userinfo = parts.netloc.rpartition("@")[0]
+    userinfo = split_userinfo(url)[1]
+    if userinfo:
         user, colon, password = userinfo.partition(":")
         secret = password if colon else user
-        if secret:
-            found += [secret, unquote(secret)]
-    for name, value in parse_qsl(parts.query, keep_blank_values=True):
-        if value and _is_secret_option(name):
+        if secret and not _ENV_REFERENCE.match(secret):
+            found += [secret, unquote(secret), quote(unquote(secret), safe="")]
+    query = url.partition("?")[2].partition("#")[0]
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if value and _is_secret_option(name) and not _ENV_REFERENCE.match(value):
             found += [value, quote(value, safe="")]
     # longest first, so a secret that contains another is masked whole
     return sorted({s for s in found if len(s) >= 2}, key=len, reverse=True)
@@ -229,6 +246,14 @@ def parse_bus_url(
         raise UsageError(
             f"not a bus URL: {redact(str(url))!r}",
             hint="write scheme://host:port, e.g. redis://127.0.0.1:6379/0",
+        )
+    userinfo = split_userinfo(url)[1]
+    if userinfo is not None and any(c in userinfo for c in "/?#"):
+        raise UsageError(
+            f"bus URL {redact(url)}: the user or password holds '/', '?' or '#', which a URL "
+            "must percent-encode",
+            hint="write / as %2F, ? as %3F, # as %23 (and @ as %40, % as %25), or keep the "
+            "password in an environment variable: redis://user:${REDIS_PASSWORD}@host",
         )
     try:
         parts = urlsplit(url)

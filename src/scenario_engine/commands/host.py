@@ -32,6 +32,7 @@ from typing import Any
 import click
 from loguru import logger
 
+from scenario_engine.buses.env import expand
 from scenario_engine.buses.url import redact
 from scenario_engine.commands._common import DurationType, run_command
 from scenario_engine.errors import BusError, UsageError
@@ -144,7 +145,7 @@ def _load_target(target: str) -> Callable[..., Any]:
             f"the system {target!r} is a {type(found).__name__}, not a class or callable",
             hint="name a class or a function that takes the bus",
         )
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _open_bus(url: str) -> Any:
@@ -155,7 +156,7 @@ def _open_bus(url: str) -> Any:
             hint="e.g. redis://127.0.0.1:6379/0 or nats://127.0.0.1:4222",
         )
     factory = default_registry().load("bus", scheme.lower(), where="--bus")
-    bus = factory(url)
+    bus = factory(expand(url))
     # the bus plugin logs reconnects and outages: a service's operator wants to see them
     logger.enable(type(bus).__module__.partition(".")[0])
     return bus

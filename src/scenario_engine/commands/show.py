@@ -47,6 +47,7 @@ def outline(plan: Plan, source: Path | None = None) -> Iterator[str]:
     """The lines of a plan's outline (durations with units, components as DSL calls)."""
     import scenario_engine.dsl.assertions
     import scenario_engine.dsl.chaos  # noqa: F401  (registers the built-in specs' reprs)
+    from scenario_engine.buses.url import redact
     from scenario_engine.durations import format_duration
     from scenario_engine.plan.describe import describe_chaos, describe_ref, render_value
 
@@ -55,7 +56,7 @@ def outline(plan: Plan, source: Path | None = None) -> Iterator[str]:
         yield f"  {plan.description}"
     if plan.tags:
         yield "  tags: " + ", ".join(plan.tags)
-    bus = plan.bus or "memory:// (default)"
+    bus = redact(plan.bus) if plan.bus else "memory:// (default)"
     memory = plan.bus is None or plan.bus.startswith("memory:")
     clock = plan.clock or ("virtual" if memory else "wall") + " (default)"
     settings = f"  bus: {bus}   clock: {clock}"

@@ -47,12 +47,17 @@ __all__ = ["Run", "open_bus", "report_directory"]
 
 
 def open_bus(url: str, registry: Registry) -> Any:
-    """Make the bus for ``url`` through the registry (scheme = entry-point name)."""
+    """Make the bus for ``url`` through the registry (scheme = entry-point name);
+    ``${VAR}`` references in it are read from the environment now."""
+    from scenario_engine.buses.env import expand
+
     scheme = url.partition("://")[0]
     if not scheme or "://" not in url:
-        raise PlanError([Problem("bus", f"expected a bus URL such as 'memory://' (got {url!r})")])
+        raise PlanError(
+            [Problem("bus", f"expected a bus URL such as 'memory://' (got {redact(url)!r})")]
+        )
     factory = registry.load("bus", scheme, where="bus")
-    return factory(url)
+    return factory(expand(url))
 
 
 def report_directory(base: Path, name: str) -> Path:

@@ -136,7 +136,13 @@ def test_compile_writes_the_format_of_the_output_suffix(
     out = tmp_path / f"plan.{suffix}"
     result = cli("compile", str(DEMO), "-o", str(out), "-k", "demo")
     assert result.exit_code == 0, result.output
-    assert result.stderr == f"compiled 1 scenario from {DEMO} to {out}\n"
+    assert result.stderr == (
+        f"compiled 1 scenario from {DEMO} to {out}\n"
+        f"note: {out} calls code from demo, which a plan file runs only when trusted: play it "
+        'with --trust demo (or trust = ["demo"] under [tool.scenario] in pyproject.toml)\n'
+        f"note: demo is found in {DEMO.parent}: keep {out} there, or put that folder on "
+        "PYTHONPATH\n"
+    )
     assert [p.name for p in codec.load_file(out)] == ["demo"]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 from hypothesis import given
@@ -15,6 +16,7 @@ from scenario_engine.templates import (
     iso_timestamp,
     placeholders,
     render,
+    template_problems,
 )
 
 CONTEXT = {"index": 3, "user": "bob", "price": 101.5, "order": {"id": "o-7", "lines": [1, 2]}}
@@ -162,9 +164,51 @@ def test_iso_timestamp_matches_datetime(seconds):
 
 
 def test_dot_paths_read_inside_non_dict_variables(run):
-    """Dot paths also read inside mappings, lists and objects that are not dicts."""
-    context = {"m": FrozenMap({"a": {"b": 1}}), "xs": (10, 20), "e": dt.timedelta(days=2)}
-    assert run("{{m.a.b}}|{{xs.1}}|{{e.days}}", context) == "1|20|2"
+    """Dot paths also read inside mappings and lists that are not dicts."""
+    context = {"m": FrozenMap({"a": {"b": 1}}), "xs": (10, 20)}
+    assert run("{{m.a.b}}|{{xs.1}}", context) == "1|20"
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("{{e.days}}", "template variable 'e' has no 'days'"),
+        ("{{s.__class__.__mro__}}", "template variable 's' has no '__class__.__mro__'"),
+        ("x {{s.__class__}}", "template variable 's' has no '__class__'"),
+        ("{{f.__globals__.environ}}", "template variable 'f' has no '__globals__.environ'"),
+        ("{{f}}", "template variable 'f' is a callable: a template substitutes data only"),
+        ("x-{{f}}", "template variable 'f' is a callable: a template substitutes data only"),
+        ("{{m.f}}", "template variable 'm.f' is a callable: a template substitutes data only"),
+        ("x-{{m.f}}", "template variable 'm.f' is a callable: a template substitutes data only"),
+    ],
+)
+def test_templates_never_read_attributes_or_render_callables(run, template, message):
+    """A template is data: no attribute of an object, no callable, whatever the path."""
+    context = {"e": dt.timedelta(days=2), "s": "text", "f": os.getcwd, "m": {"f": os.getcwd}}
+    with pytest.raises(TemplateError) as err:
+        run(template, context)
+    assert str(err.value) == f"{message}; known: e, f, m, s"
+
+
+def test_template_problems_are_found_before_a_run():
+    """Private names and callable variables are refused from the template alone."""
+    template = {"env": "{{f.__globals__.environ}}", "k": ["{{x.__class__.__mro__}}", "{{g}}"]}
+    hidden = (
+        "a template never reads attributes or private names (hint: templates read variables, "
+        "keys of tables and list indices, nothing else)"
+    )
+    found = template_problems(template, "steps[0].payload", {"g": "os:getcwd"})
+    assert [str(p) for p in found] == [
+        (f"steps[0].payload.env: template '{{{{f.__globals__.environ}}}}' reads '__globals__': "
+        f"{hidden}"),
+        (f"steps[0].payload.k[0]: template '{{{{x.__class__.__mro__}}}}' reads '__class__': "
+        f"{hidden}"),
+        (
+            "steps[0].payload.k[1]: template '{{g}}' names 'g', a callable (os:getcwd): a "
+            "template substitutes data, it never calls or shows code (hint: give the variable "
+            "a string, number, list or table)"
+        ),
+    ]
 
 
 _names = st.sampled_from(["index", "user", "price", "order.id"])

@@ -3,7 +3,11 @@
 A string that is exactly one placeholder takes the variable's value with its
 type (``"{{index}}"`` gives the int ``3``); a placeholder inside a longer
 string is formatted with ``str()`` (``"o-{{index}}"`` gives ``"o-3"``).
-``{{user.name}}`` reads a dot path inside a variable. Mapping keys are
+``{{user.name}}`` reads a dot path inside a variable: keys of mappings and
+indices of lists, nothing else. A template is data, often from a plan file,
+so it never reads an attribute, never calls anything and never renders a
+callable: ``{{f.__globals__}}`` or ``{{x.__class__}}`` is refused
+(:func:`template_problems` says so before a run). Mapping keys are
 rendered too, always to strings. The output is plain data (dicts and lists),
 whatever the input (the plan's ``FrozenMap`` and tuples included), and is a
 fresh object on every render, so a consumer that changes one payload never
@@ -26,7 +30,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from scenario_engine.events import payload_get
+from scenario_engine.errors import Problem
 
 __all__ = [
     "TemplateError",
@@ -34,12 +38,18 @@ __all__ = [
     "iso_timestamp",
     "placeholders",
     "render",
+    "template_problems",
 ]
 
 #: ``{{ name }}`` or ``{{ name.path.0 }}``; anything else between braces stays literal
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*(?:\.\w+)*)\s*\}\}")
 _SCALARS = (str, int, float, bool, type(None))
+_SCALAR_CLASSES = frozenset(_SCALARS)
 _MISSING = object()
+#: fields the engine fills with strings and numbers: read without a check
+_PLAIN_FIELDS = frozenset(
+    ("index", "cycle", "time", "timestamp", "seed", "phase", "phase_index", "progress", "value")
+)
 #: templates nested deeper than this are rendered by the interpreter, not compiled
 _MAX_COMPILED_DEPTH = 40
 
@@ -108,7 +118,71 @@ def _collect(node: Any, found: set[str]) -> None:
             _collect(item, found)
 
 
+_DATA_HINT = "templates read variables, keys of tables and list indices, nothing else"
+
+
+def template_problems(
+    template: Any, where: str, callables: Mapping[str, str] | None = None
+) -> list[Problem]:
+    """What a template may not do, found before it runs: read a name starting with ``_``
+    (``{{f.__globals__}}``), or render a variable that holds a callable.
+
+    ``callables`` maps the variables holding callables to their references.
+    """
+    problems: list[Problem] = []
+    for at, text in _strings(template, where):
+        for match in _PLACEHOLDER.finditer(text):
+            path = match.group(1)
+            head = path.partition(".")[0]
+            hidden = [part for part in path.split(".") if part.startswith("_")]
+            if hidden:
+                problems.append(Problem(
+                    at,
+                    f"template {match.group(0)!r} reads {hidden[0]!r}: a template never "
+                    "reads attributes or private names",
+                    _DATA_HINT,
+                ))
+            elif callables and head in callables:
+                problems.append(Problem(
+                    at,
+                    f"template {match.group(0)!r} names {head!r}, a callable "
+                    f"({callables[head]}): a template substitutes data, it never calls or "
+                    "shows code",
+                    "give the variable a string, number, list or table",
+                ))
+    return problems
+
+
+def _strings(node: Any, path: str) -> list[tuple[str, str]]:
+    """Every string of a template that holds a placeholder, with its key path."""
+    if isinstance(node, str):
+        return [(path, node)] if "{{" in node else []
+    if isinstance(node, Mapping):
+        found = []
+        for key, value in node.items():
+            at = f"{path}.{key}" if str(key).isidentifier() else f"{path}[{str(key)!r}]"
+            found += _strings(key, at) + _strings(value, at)
+        return found
+    if isinstance(node, list | tuple):
+        return [s for i, item in enumerate(node) for s in _strings(item, f"{path}[{i}]")]
+    return []
+
+
 # --------------------------------------------------------------------------- lookups
+
+
+def _walk(value: Any, rest: str) -> Any:
+    """A dot path inside a value: mapping keys and list indices only, never attributes."""
+    for part in rest.split("."):
+        if isinstance(value, Mapping):
+            value = value.get(part, _MISSING)
+        elif isinstance(value, list | tuple) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return _MISSING
+        if value is _MISSING:
+            return _MISSING
+    return value
 
 
 def _lookup(context: Mapping[str, Any], path: str) -> Any:
@@ -118,13 +192,22 @@ def _lookup(context: Mapping[str, Any], path: str) -> Any:
         raise TemplateError(head, tuple(context))
     value = context[head]
     if not rest:
-        return value
-    found = payload_get(value, rest, _MISSING)
+        return _data(value, head, context)
+    found = _walk(value, rest)
     if found is _MISSING:
         raise TemplateError(
             path, tuple(context), f"template variable {head!r} has no {rest!r}"
         )
-    return found
+    return _data(found, path, context)
+
+
+def _data(value: Any, path: str, context: Mapping[str, Any]) -> Any:
+    if callable(value) and not isinstance(value, _SCALARS):
+        raise TemplateError(
+            path, tuple(context),
+            f"template variable {path!r} is a callable: a template substitutes data only",
+        )
+    return value
 
 
 def _path_reader(path: str) -> Callable[[Mapping[str, Any]], Any]:
@@ -142,7 +225,9 @@ def _path_reader(path: str) -> Callable[[Mapping[str, Any]], Any]:
                 raise TemplateError(
                     path, tuple(context), f"template variable {head!r} has no {rest!r}"
                 )
-        return value
+        if value.__class__ in _SCALAR_CLASSES:
+            return value
+        return _data(value, path, context)
 
     return read
 
@@ -155,7 +240,27 @@ def _plain(value: Any) -> Any:
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if callable(value):
+        raise TemplateError(
+            getattr(value, "__name__", "?"), (),
+            "a template substitutes data only, and this variable holds a callable",
+        )
     return value
+
+
+def _var(context: Mapping[str, Any], name: str) -> Any:
+    """A variable for compiled code: its value, refused when it is a callable."""
+    value = context[name]  # a KeyError here names the unknown variable
+    if value.__class__ in _SCALAR_CLASSES:
+        return value
+    return _data(value, name, context)
+
+
+def _text(value: Any) -> str:
+    """A variable's value inside a longer string: ``str()`` of data, never of a callable."""
+    if value.__class__ is str:
+        return value
+    return str(_plain(value))
 
 
 # --------------------------------------------------------------------------- interpreter
@@ -190,7 +295,7 @@ def _render_str(text: str, context: Mapping[str, Any]) -> Any:
         return _plain(_lookup(context, whole.group(1)))
     if "{{" not in text:
         return text
-    return _PLACEHOLDER.sub(lambda m: str(_lookup(context, m.group(1))), text)
+    return _PLACEHOLDER.sub(lambda m: _text(_lookup(context, m.group(1))), text)
 
 
 # --------------------------------------------------------------------------- compiler
@@ -228,6 +333,7 @@ def compile_template(template: Any, *, substitute: bool = True) -> Renderer:
         "TemplateError": TemplateError,
         "_unknown": _unknown,
         "_plain": _plain,
+        "_var": _var,
     }
     # only the template's shape is code here; every value arrives via repr() or a name
     exec(compile(source, "<template>", "exec"), namespace)  # noqa: S102
@@ -290,7 +396,9 @@ class _Builder:
     def variable(self, path: str) -> str:
         if "." in path:
             return f"{self.constant(_path_reader(path))}(c)"
-        return f"c[{path!r}]"
+        if path in _PLAIN_FIELDS:
+            return f"c[{path!r}]"
+        return f"_var(c, {path!r})"
 
     def string(self, text: str) -> str:
         whole = _PLACEHOLDER.fullmatch(text)

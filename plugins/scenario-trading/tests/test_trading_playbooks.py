@@ -28,9 +28,11 @@ def expected_exit(path: Path) -> int:
     raise AssertionError(f"{path.name} declares no EXPECTED_EXIT")
 
 
-def play(path: Path, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def play(
+    path: Path, tmp_path: Path, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*SCENARIO, "play", str(path), "--report-dir", str(tmp_path)],
+        [*SCENARIO, "play", str(path), "--report-dir", str(tmp_path), *args],
         check=False, capture_output=True, text=True, env={**os.environ, **env}, timeout=120,
     )
 
@@ -128,9 +130,11 @@ def test_a_trading_playbook_compiled_to_a_plan_file_replays_the_same_events(tmp_
         check=False, capture_output=True, text=True,
     )
     assert compiled.returncode == 0, compiled.stderr
+    assert "play it with --trust scenario_trading.systems " in compiled.stderr
     logs = []
     for source, run_dir in ((PLAYBOOKS / "flash_crash.py", "py"), (plan, "toml")):
-        assert play(source, tmp_path / run_dir).returncode == 0
+        trust = ("--trust", "scenario_trading.systems") if source == plan else ()
+        assert play(source, tmp_path / run_dir, *trust).returncode == 0
         [log] = (tmp_path / run_dir).glob("*/latest/events.jsonl")
         logs.append([{k: v for k, v in e.items() if k != "id"} for e in read_events(log)])
     assert logs[0] == logs[1]

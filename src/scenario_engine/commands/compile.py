@@ -114,8 +114,8 @@ def _trust_notes(plans: list[Plan], playbook: Path, output: Path | None) -> list
     listed = ", ".join(f'"{m}"' for m in modules)
     lines = [
         (
-            f"note: {target} calls code from {', '.join(modules)}; a plan file runs it only "
-            f"for modules you trust: scenario play {target} {flags} "
+            f"note: {target} calls code from {', '.join(modules)}, which a plan file runs only "
+            f"when trusted: play it with {flags} "
             f"(or trust = [{listed}] under [tool.scenario] in pyproject.toml)"
         )
     ]
@@ -129,6 +129,6 @@ def _trust_notes(plans: list[Plan], playbook: Path, output: Path | None) -> list
     if local and folder != here:
         lines.append(
             f"note: {', '.join(local)} {'is' if len(local) == 1 else 'are'} found in {folder}: "
-            f"keep the plan file next to it, or put that folder on PYTHONPATH"
+            f"keep {target} there, or put that folder on PYTHONPATH"
         )
     return lines

@@ -23,7 +23,8 @@ from scenario_engine.plan.nodes import (
     Triggers,
     WaitForStep,
 )
-from scenario_engine.plan.values import CallableRef
+from scenario_engine.plan.values import CallableRef, FrozenMap
+from scenario_engine.templates import template_problems
 
 __all__ = ["check_plan", "validate"]
 
@@ -107,6 +108,11 @@ def _topics(plan: Plan) -> list[Problem]:
     return problems
 
 
+def _callable_vars(variables: FrozenMap) -> dict[str, str]:
+    """Variables holding callables, with their references: templates may not render them."""
+    return {k: v.target for k, v in variables.items() if isinstance(v, CallableRef)}
+
+
 def validate(plan: Plan) -> list[Problem]:
     """Every structural problem of ``plan``, each with its key path."""
     problems: list[Problem] = []
@@ -120,8 +126,12 @@ def validate(plan: Plan) -> list[Problem]:
         problems.append(Problem("timeout", f"must be > 0 (got {plan.timeout!r})"))
     for i, system in enumerate(plan.systems):
         problems += _callable(f"systems[{i}].target", system.target)
+    callables = _callable_vars(plan.vars)
     for i, gen in enumerate(plan.generators):
         problems += _ref(f"generators[{i}].ref", gen.ref, "generator")
+        local = gen.ref.params.get("vars")
+        own = {**callables, **_callable_vars(local)} if isinstance(local, FrozenMap) else callables
+        problems += template_problems(gen.ref.params, f"generators[{i}].ref.params", own)
         if not _number(gen.every) or gen.every <= 0:
             problems.append(Problem(f"generators[{i}].every", f"must be > 0 (got {gen.every!r})"))
         if not gen.topic:
@@ -156,6 +166,7 @@ def validate(plan: Plan) -> list[Problem]:
             if step.profile is not None:
                 problems += _ref(f"{path}.profile", step.profile, "profile")
         elif isinstance(step, PublishStep):
+            problems += template_problems(step.payload, f"{path}.payload", callables)
             if not step.topic:
                 problems.append(Problem(f"{path}.topic", "must not be empty"))
             if step.repeat < 1:

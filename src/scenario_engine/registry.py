@@ -20,7 +20,13 @@ from typing import Any
 
 import attrs
 
-from scenario_engine.errors import PlanError, PluginError, Problem, UnknownComponentError
+from scenario_engine.errors import (
+    PlanError,
+    PluginError,
+    Problem,
+    UnknownComponentError,
+    UsageError,
+)
 from scenario_engine.plan.nodes import CheckStep, PhaseStep, Plan, PublishStep, Ref
 from scenario_engine.plan.trust import find_problem, references
 from scenario_engine.plan.values import CallableRef, FrozenMap, untrusted_problem
@@ -432,6 +438,13 @@ def check_components(
         scheme = plan.bus.partition("://")[0]
         if scheme not in registry.names("bus"):
             problems += registry.unknown("bus", scheme, f"{prefix}bus").problems
+        elif "${" not in plan.bus:  # the URL's own shape (redacted in the message); no connection
+            from scenario_engine.buses.url import parse_bus_url
+
+            try:
+                parse_bus_url(plan.bus)
+            except UsageError as err:
+                problems.append(Problem(f"{prefix}bus", err.message, err.hint))
     problems += _check_codecs(plan, registry, prefix)
     for relative, kind, ref in _component_refs(plan):
         path = prefix + relative

@@ -49,8 +49,9 @@ def split_userinfo(url: str) -> tuple[str, str | None, str]:
     option of a URL whose authority is a plain ``host:port``.
     """
     head, sep, rest = url.partition("://")
-    if not sep:
-        return url, None, ""
+    if not sep:  # not a URL: whatever stands before an '@' may still be a password
+        at = url.rfind("@")
+        return ("", url[:at], url[at + 1 :]) if at >= 0 else (url, None, "")
     prefix = head + sep
     end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
     at = rest.rfind("@", 0, end)

@@ -210,10 +210,13 @@ class Scenario:
     def bus(self, url: str) -> Scenario:
         """Run on the bus at ``url`` (``memory://``, ``redis://...``, ``nats://...``)."""
         if not isinstance(url, str) or "://" not in url:
+            from scenario_engine.buses.url import redact
+
+            shown = redact(url) if isinstance(url, str) else url
             raise SpecError(
                 [
                     Problem(
-                        self._where("bus(...)"), f"expected a bus URL (got {url!r})", "'memory://'"
+                        self._where("bus(...)"), f"expected a bus URL (got {shown!r})", "'memory://'"
                     )
                 ]
             )

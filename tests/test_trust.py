@@ -468,3 +468,17 @@ def test_an_untrusted_reference_refuses_to_resolve_wherever_it_comes_from() -> N
     assert not step_ref.trusted
     (_, trusted_ref), = references(apply_trust(plan, Trust.of(["os"])))
     assert trusted_ref.resolve() is os.getcwd
+
+
+def test_the_replay_command_of_a_failed_plan_repeats_its_trust(tmp_path: Path) -> None:
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    data, _ = hostile_plan(["do step"], MARKER)
+    data["plans"][0]["expectations"] = [{"name": "never", "params": {"topic": "t"}}]
+    plan = tmp_path / "hostile.toml"
+    plan.write_text(tomli_w.dumps(data))
+    done = scenario("play", str(plan), "--trust", MARKER, tmp_path=tmp_path, markers=markers)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stdout.splitlines()[-1] == (
+        f"replay hostile: scenario play {plan} -k hostile --seed 0 --trust {MARKER}"
+    )

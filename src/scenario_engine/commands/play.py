@@ -130,6 +130,7 @@ def play(
         fail_fast=fail_fast,
         settle=settle,
         systems=not no_system,
+        trust=tuple(trust),
     )
     if dry_run:
         for _, plan in items:

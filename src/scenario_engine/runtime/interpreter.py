@@ -522,6 +522,8 @@ class Run:
         ]
         for name, value in self.options.variables.items():
             parts += ["--var", f"{name}={value}"]
+        for module in self.options.trust:
+            parts += ["--trust", module]
         if self.options.bus:
             parts += ["--bus", redact(self.options.bus)]
         if self.options.clock:

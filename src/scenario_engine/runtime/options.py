@@ -32,4 +32,6 @@ class RunOptions:
     systems: bool = True
     settle: float = 0.5
     source: Path | None = None
+    #: the ``--trust`` modules, repeated in the command that replays the run
+    trust: tuple[str, ...] = ()
     registry: Any = attrs.field(default=None, eq=False)

@@ -35,6 +35,7 @@ from scenario_engine.errors import Problem
 __all__ = [
     "TemplateError",
     "compile_template",
+    "data_only",
     "iso_timestamp",
     "placeholders",
     "render",
@@ -46,10 +47,6 @@ _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*(?:\.\w+)*)\s*\}\}")
 _SCALARS = (str, int, float, bool, type(None))
 _SCALAR_CLASSES = frozenset(_SCALARS)
 _MISSING = object()
-#: fields the engine fills with strings and numbers: read without a check
-_PLAIN_FIELDS = frozenset(
-    ("index", "cycle", "time", "timestamp", "seed", "phase", "phase_index", "progress", "value")
-)
 #: templates nested deeper than this are rendered by the interpreter, not compiled
 _MAX_COMPILED_DEPTH = 40
 
@@ -68,7 +65,8 @@ class TemplateError(KeyError):
         self.name = name
         self.known: tuple[str, ...] = tuple(sorted(known))
         what = detail or f"unknown template variable {name!r}"
-        self.text = f"{what}; known: {', '.join(self.known) or 'none'}"
+        known_text = f"; known: {', '.join(self.known) or 'none'}"
+        self.text = what if detail and not self.known else what + known_text
         super().__init__(self.text)
 
     def __str__(self) -> str:  # KeyError would quote the message
@@ -202,9 +200,9 @@ def _lookup(context: Mapping[str, Any], path: str) -> Any:
 
 
 def _data(value: Any, path: str, context: Mapping[str, Any]) -> Any:
-    if callable(value) and not isinstance(value, _SCALARS):
+    if isinstance(value, _Code) or (callable(value) and not isinstance(value, _SCALARS)):
         raise TemplateError(
-            path, tuple(context),
+            path, (),
             f"template variable {path!r} is a callable: a template substitutes data only",
         )
     return value
@@ -240,6 +238,8 @@ def _plain(value: Any) -> Any:
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, _Code):
+        raise value.refuse()
     if callable(value):
         raise TemplateError(
             getattr(value, "__name__", "?"), (),
@@ -248,12 +248,35 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _var(context: Mapping[str, Any], name: str) -> Any:
-    """A variable for compiled code: its value, refused when it is a callable."""
-    value = context[name]  # a KeyError here names the unknown variable
-    if value.__class__ in _SCALAR_CLASSES:
-        return value
-    return _data(value, name, context)
+class _Code:
+    """Stands for a variable that holds a callable, in a template's context: it cannot be
+    rendered, neither whole nor inside a string, and is never called."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def refuse(self) -> TemplateError:
+        return TemplateError(
+            self.name, (),
+            f"template variable {self.name!r} is a callable: a template substitutes data only",
+        )
+
+    def __str__(self) -> str:
+        raise self.refuse()
+
+    __repr__ = __format__ = __str__  # type: ignore[assignment]
+
+
+def data_only(variables: Mapping[str, Any]) -> dict[str, Any]:
+    """``variables`` for a template's context: a callable becomes a stand-in that refuses to
+    be rendered (at no cost per render; a plan's own templates are checked earlier by
+    :func:`template_problems`)."""
+    return {
+        name: _Code(name) if callable(value) and not isinstance(value, _SCALARS) else value
+        for name, value in variables.items()
+    }
 
 
 def _text(value: Any) -> str:
@@ -333,7 +356,6 @@ def compile_template(template: Any, *, substitute: bool = True) -> Renderer:
         "TemplateError": TemplateError,
         "_unknown": _unknown,
         "_plain": _plain,
-        "_var": _var,
     }
     # only the template's shape is code here; every value arrives via repr() or a name
     exec(compile(source, "<template>", "exec"), namespace)  # noqa: S102
@@ -396,9 +418,7 @@ class _Builder:
     def variable(self, path: str) -> str:
         if "." in path:
             return f"{self.constant(_path_reader(path))}(c)"
-        if path in _PLAIN_FIELDS:
-            return f"c[{path!r}]"
-        return f"_var(c, {path!r})"
+        return f"c[{path!r}]"
 
     def string(self, text: str) -> str:
         whole = _PLACEHOLDER.fullmatch(text)

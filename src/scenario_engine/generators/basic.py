@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from scenario_engine.spi import ParamError, Tick
-from scenario_engine.templates import compile_template, iso_timestamp, placeholders
+from scenario_engine.templates import compile_template, data_only, iso_timestamp, placeholders
 
 __all__ = ["Constant", "Counter", "Template"]
 
@@ -155,7 +155,7 @@ class Template(_Summary):
         self._epoch = 0.0
         self._start_value = _start_value("start", start)
         # one context, updated in place per tick: rendering allocates only the payload
-        self._context: dict[str, Any] = dict(vars or {})
+        self._context: dict[str, Any] = data_only(vars or {})
         self._context.update(dict.fromkeys(TICK_VARIABLES))
 
     def bind(

@@ -42,6 +42,7 @@ from scenario_engine.runtime.steps import STEP_HANDLERS, step_kind, step_label
 from scenario_engine.runtime.system_bus import EngineBus, traceback_excerpt
 from scenario_engine.runtime.topics import route_topics
 from scenario_engine.spi import compile_where
+from scenario_engine.templates import data_only
 
 __all__ = ["Run", "open_bus", "report_directory"]
 
@@ -82,6 +83,8 @@ class Run:
         self.plan = plan
         self.registry: Registry = options.registry or default_registry()
         self.variables: Mapping[str, Any] = thaw(plan.vars)
+        #: what templates see: data, callables as stand-ins that refuse to render
+        self.template_variables = data_only(self.variables)
         self.bus_url = options.bus or plan.bus or "memory://"
         self.bus = bus if bus is not None else open_bus(self.bus_url, self.registry)
         route_topics(plan, self.bus, self.registry)
@@ -132,7 +135,7 @@ class Run:
         for state in self.generators:
             bind = getattr(state.generator, "bind", None)
             if bind is not None:  # generators that render templates see the scenario's variables
-                bind(self.variables, epoch=self.scheduler.epoch)
+                bind(self.template_variables, epoch=self.scheduler.epoch)
         self.pipeline = ChaosPipeline(
             plan.chaos,
             registry=self.registry,

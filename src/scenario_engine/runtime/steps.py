@@ -127,7 +127,7 @@ def run_publish(run: Run, step: PublishStep, index: int) -> StepResult:
 
     def fire(i: int) -> None:
         context = {
-            **run.variables,
+            **run.template_variables,
             "index": i,
             "cycle": run.cycle,
             "time": scheduler.now,

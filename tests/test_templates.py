@@ -238,3 +238,16 @@ _templates = st.recursive(
 def test_compiled_rendering_equals_interpreted_rendering(template):
     """The compiled function and the interpreter agree on any template."""
     assert compile_template(template)(CONTEXT) == render(template, CONTEXT)
+
+
+def test_a_playbook_template_naming_a_callable_variable_is_refused_at_build():
+    from scenario_engine import Scenario
+    from scenario_engine.errors import PlanError
+
+    with pytest.raises(PlanError) as err:
+        Scenario("s").vars(f=os.getcwd).publish("t", {"x": "a-{{f}}"}).build()
+    assert str(err.value) == (
+        "steps[0].payload.x: template '{{f}}' names 'f', a callable (posix:getcwd): a template "
+        "substitutes data, it never calls or shows code (hint: give the variable a string, "
+        "number, list or table)"
+    )

@@ -482,3 +482,34 @@ def test_the_replay_command_of_a_failed_plan_repeats_its_trust(tmp_path: Path) -
     assert done.stdout.splitlines()[-1] == (
         f"replay hostile: scenario play {plan} -k hostile --seed 0 --trust {MARKER}"
     )
+
+
+@pytest.mark.parametrize("command", ["check", "show", "play"])
+def test_a_template_that_walks_attributes_is_a_plan_error_before_anything_runs(
+    command: str, watched: Path, tmp_path: Path
+) -> None:
+    data = {"format": 1, "plans": [{
+        "name": "walk",
+        "vars": {"f": {"callable": "os:getcwd"}, "x": "text"},
+        "steps": [{"type": "publish", "topic": "t", "payload": {
+            "env": "{{f.__globals__.environ}}", "mro": "{{x.__class__.__mro__}}", "f": "{{f}}",
+        }}],
+    }]}
+    plan = tmp_path / "walk.toml"
+    plan.write_text(tomli_w.dumps(data))
+    result = CliRunner().invoke(main, [command, str(plan), "--trust", "os"] + (
+        ["--report-dir", str(tmp_path / "reports")] if command == "play" else []))
+    assert result.exit_code == 2
+    where = f"{plan}:plans[0].steps[0].payload"
+    hidden = ("a template never reads attributes or private names (hint: templates read "
+              "variables, keys of tables and list indices, nothing else)")
+    problems = [
+        f"{where}.env: template '{{{{f.__globals__.environ}}}}' reads '__globals__': {hidden}",
+        f"{where}.mro: template '{{{{x.__class__.__mro__}}}}' reads '__class__': {hidden}",
+        (f"{where}.f: template '{{{{f}}}}' names 'f', a callable (os:getcwd): a template "
+        "substitutes data, it never calls or shows code (hint: give the variable a string, "
+        "number, list or table)"),
+    ]
+    assert [line.removeprefix("error: ").removeprefix("  - ") for line in
+            result.stderr.splitlines() if line.startswith(("error: /", "  - "))] == problems
+    assert not (tmp_path / "reports").exists()

@@ -513,3 +513,21 @@ def test_a_template_that_walks_attributes_is_a_plan_error_before_anything_runs(
     assert [line.removeprefix("error: ").removeprefix("  - ") for line in
             result.stderr.splitlines() if line.startswith(("error: /", "  - "))] == problems
     assert not (tmp_path / "reports").exists()
+
+
+def test_modify_cannot_reach_into_code_through_a_dunder_path(tmp_path: Path) -> None:
+    data = {"format": 1, "plans": [{
+        "name": "reach",
+        "generators": [{"topic": "t", "ref": {"name": "counter"}}],
+        "steps": [{"type": "phase", "name": "p", "cycles": 1}],
+        "chaos": [{"action": {"name": "modify", "params": {
+            "path": "__class__.__init__.__globals__.x", "value": 1}}}],
+    }]}
+    plan = tmp_path / "reach.toml"
+    plan.write_text(tomli_w.dumps(data))
+    result = CliRunner().invoke(main, ["check", str(plan)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        f"error: {plan}: scenario 'reach': chaos[0].action.params.path: must name payload "
+        "fields, not dunder attributes (got '__class__.__init__.__globals__.x')"
+    )

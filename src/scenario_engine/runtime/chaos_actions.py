@@ -150,6 +150,8 @@ class ModifyEffect:
         if transform is not None and not callable(transform):
             raise ParamError("transform", "must be callable", transform)
         self.parts = path.split(".")
+        if any(part.startswith("__") for part in self.parts):  # data never reaches into code
+            raise ParamError("path", "must name payload fields, not dunder attributes", path)
         self.delete = delete
         self.change: Callable[[Any], Any] = (
             transform if transform is not None else (lambda _old: copy.deepcopy(value))

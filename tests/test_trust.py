@@ -531,3 +531,14 @@ def test_modify_cannot_reach_into_code_through_a_dunder_path(tmp_path: Path) -> 
         f"error: {plan}: scenario 'reach': chaos[0].action.params.path: must name payload "
         "fields, not dunder attributes (got '__class__.__init__.__globals__.x')"
     )
+
+
+@pytest.mark.parametrize("target", ["os:", ":system", "os:system()", "../evil:f", "os system:x",
+                                    "os:sys tem", "os::system", "1os:f"])
+def test_a_reference_must_be_two_dotted_python_names(target: str) -> None:
+    with pytest.raises(PlanError) as err:
+        codec.from_dict({"name": "s", "steps": [{"type": "do", "fn": {"callable": target}}]})
+    assert str(err.value) == (
+        f"steps[0].fn: must be {{callable = 'module:qualname'}} (got {{'callable': {target!r}}}) "
+        "(hint: {callable = 'mypkg.systems:Echo'})"
+    )

@@ -24,7 +24,7 @@ from cattrs.errors import (
 
 from scenario_engine.durations import DurationError, format_duration, parse_duration
 from scenario_engine.errors import Problem
-from scenario_engine.plan.values import CallableRef, FrozenMap
+from scenario_engine.plan.values import REFERENCE, CallableRef, FrozenMap
 
 __all__ = [
     "FieldError",
@@ -162,7 +162,7 @@ def load_value(value: Any, at: str = "") -> Any:
     if isinstance(value, Mapping):
         if set(value) == {"callable"}:
             target = value["callable"]
-            if not isinstance(target, str) or ":" not in target:
+            if not isinstance(target, str) or not REFERENCE.match(target):
                 raise FieldError(
                     f"must be 'module:qualname' {got(target)}", at=key_path(at, "callable")
                 )
@@ -194,7 +194,7 @@ def dump_value(value: Any) -> Any:
 def load_callable(value: Any, _: Any = None) -> CallableRef:
     """``{callable = "module:qualname"}``, or the bare string where only a callable fits."""
     target = value.get("callable") if isinstance(value, Mapping) and len(value) == 1 else value
-    if not isinstance(target, str) or ":" not in target:
+    if not isinstance(target, str) or not REFERENCE.match(target):
         raise FieldError(
             f"must be {{callable = 'module:qualname'}} {got(value)}",
             "{callable = 'mypkg.systems:Echo'}",

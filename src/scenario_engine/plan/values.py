@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -12,6 +13,7 @@ import attrs
 from scenario_engine.errors import PlanError, Problem
 
 __all__ = [
+    "REFERENCE",
     "CallableRef",
     "FrozenMap",
     "callable_target",
@@ -20,6 +22,10 @@ __all__ = [
     "thaw",
     "untrusted_problem",
 ]
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
+#: ``module:qualname``, both dotted Python names: the only form a plan file may write
+REFERENCE = re.compile(rf"^{_NAME}:{_NAME}$")
 
 
 class FrozenMap(Mapping[str, Any]):

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scenario_engine.plan.values import FrozenMap, freeze
+from scenario_engine.template_rules import template_problems
 from scenario_engine.templates import (
     TemplateError,
     compile_template,
@@ -17,7 +18,6 @@ from scenario_engine.templates import (
     iso_timestamp,
     placeholders,
     render,
-    template_problems,
 )
 
 CONTEXT = {"index": 3, "user": "bob", "price": 101.5, "order": {"id": "o-7", "lines": [1, 2]}}

@@ -28,8 +28,8 @@ from scenario_engine.errors import (
     UsageError,
 )
 from scenario_engine.plan.nodes import CheckStep, PhaseStep, Plan, PublishStep, Ref
-from scenario_engine.plan.trust import find_problem, references
-from scenario_engine.plan.values import CallableRef, FrozenMap, untrusted_problem
+from scenario_engine.plan.trust import references, thawed_unimported
+from scenario_engine.plan.values import CallableRef
 from scenario_engine.spi import (
     GROUPS,
     ChaosAction,
@@ -378,44 +378,6 @@ def _callable_refs(plan: Plan) -> Iterator[tuple[str, CallableRef]]:
         yield from references(node.triggers, f"chaos[{i}].triggers")
 
 
-class _Unresolved:
-    """Stands in for a referenced callable while a plan is checked: nothing is imported.
-
-    Callable, so a factory's own ``callable(fn)`` checks pass; calling it is a bug.
-    """
-
-    def __init__(self, target: str) -> None:
-        self.target = target
-        self.__qualname__ = self.__name__ = target.rpartition(":")[2] or target
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError(f"{self.target} is not imported while a plan is checked")
-
-    def __repr__(self) -> str:
-        return self.target
-
-
-def _thawed(value: Any, path: str, problems: list[Problem]) -> Any:
-    """Plain parameters for a factory, without importing anything: a reference becomes a
-    stand-in, or a problem when it is untrusted or its module cannot be found."""
-    if isinstance(value, CallableRef):
-        if value.obj is not None:
-            return value.obj
-        if not value.trusted:
-            problems.append(untrusted_problem(path, value.target))
-            return None
-        found = find_problem(value, path)
-        if found is not None:
-            problems.append(found)
-            return None
-        return _Unresolved(value.target)
-    if isinstance(value, FrozenMap):
-        return {k: _thawed(v, f"{path}.{k}", problems) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return [_thawed(v, f"{path}[{i}]", problems) for i, v in enumerate(value)]
-    return value
-
-
 def check_components(
     plan: Plan, registry: Registry | None = None, where: str = ""
 ) -> list[Problem]:
@@ -433,7 +395,7 @@ def check_components(
     prefix = f"{where}." if where else ""
     problems: list[Problem] = []
     for path, target in _callable_refs(plan):
-        _thawed(target, prefix + path, problems)
+        thawed_unimported(target, prefix + path, problems)
     if plan.bus and "://" in plan.bus:
         scheme = plan.bus.partition("://")[0]
         if scheme not in registry.names("bus"):
@@ -452,7 +414,7 @@ def check_components(
             problems += registry.unknown(kind, ref.name, f"{path}.name").problems
             continue
         found: list[Problem] = []
-        params = _thawed(ref.params, f"{path}.params", found)
+        params = thawed_unimported(ref.params, f"{path}.params", found)
         if found:
             problems += found
             continue
@@ -482,7 +444,7 @@ def _check_codecs(plan: Plan, registry: Registry, prefix: str) -> list[Problem]:
             problems += registry.unknown("codec", node.codec, f"{path}.codec").problems
             continue
         found: list[Problem] = []
-        params = _thawed(node.params, f"{path}.params", found)
+        params = thawed_unimported(node.params, f"{path}.params", found)
         if found:
             problems += found
             continue

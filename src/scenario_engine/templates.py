@@ -7,7 +7,7 @@ string is formatted with ``str()`` (``"o-{{index}}"`` gives ``"o-3"``).
 indices of lists, nothing else. A template is data, often from a plan file,
 so it never reads an attribute, never calls anything and never renders a
 callable: ``{{f.__globals__}}`` or ``{{x.__class__}}`` is refused
-(:func:`template_problems` says so before a run). Mapping keys are
+(:mod:`scenario_engine.template_rules` says so before a run). Mapping keys are
 rendered too, always to strings. The output is plain data (dicts and lists),
 whatever the input (the plan's ``FrozenMap`` and tuples included), and is a
 fresh object on every render, so a consumer that changes one payload never
@@ -30,16 +30,14 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from scenario_engine.errors import Problem
-
 __all__ = [
     "TemplateError",
     "compile_template",
     "data_only",
     "iso_timestamp",
+    "placeholder_paths",
     "placeholders",
     "render",
-    "template_problems",
 ]
 
 #: ``{{ name }}`` or ``{{ name.path.0 }}``; anything else between braces stays literal
@@ -116,54 +114,9 @@ def _collect(node: Any, found: set[str]) -> None:
             _collect(item, found)
 
 
-_DATA_HINT = "templates read variables, keys of tables and list indices, nothing else"
-
-
-def template_problems(
-    template: Any, where: str, callables: Mapping[str, str] | None = None
-) -> list[Problem]:
-    """What a template may not do, found before it runs: read a name starting with ``_``
-    (``{{f.__globals__}}``), or render a variable that holds a callable.
-
-    ``callables`` maps the variables holding callables to their references.
-    """
-    problems: list[Problem] = []
-    for at, text in _strings(template, where):
-        for match in _PLACEHOLDER.finditer(text):
-            path = match.group(1)
-            head = path.partition(".")[0]
-            hidden = [part for part in path.split(".") if part.startswith("_")]
-            if hidden:
-                problems.append(Problem(
-                    at,
-                    f"template {match.group(0)!r} reads {hidden[0]!r}: a template never "
-                    "reads attributes or private names",
-                    _DATA_HINT,
-                ))
-            elif callables and head in callables:
-                problems.append(Problem(
-                    at,
-                    f"template {match.group(0)!r} names {head!r}, a callable "
-                    f"({callables[head]}): a template substitutes data, it never calls or "
-                    "shows code",
-                    "give the variable a string, number, list or table",
-                ))
-    return problems
-
-
-def _strings(node: Any, path: str) -> list[tuple[str, str]]:
-    """Every string of a template that holds a placeholder, with its key path."""
-    if isinstance(node, str):
-        return [(path, node)] if "{{" in node else []
-    if isinstance(node, Mapping):
-        found = []
-        for key, value in node.items():
-            at = f"{path}.{key}" if str(key).isidentifier() else f"{path}[{str(key)!r}]"
-            found += _strings(key, at) + _strings(value, at)
-        return found
-    if isinstance(node, list | tuple):
-        return [s for i, item in enumerate(node) for s in _strings(item, f"{path}[{i}]")]
-    return []
+def placeholder_paths(text: str) -> list[tuple[str, str]]:
+    """Each placeholder of a string as written (``{{user.name}}``) with its dot path."""
+    return [(m.group(0), m.group(1)) for m in _PLACEHOLDER.finditer(text)]
 
 
 # --------------------------------------------------------------------------- lookups
@@ -190,16 +143,16 @@ def _lookup(context: Mapping[str, Any], path: str) -> Any:
         raise TemplateError(head, tuple(context))
     value = context[head]
     if not rest:
-        return _data(value, head, context)
+        return _data(value, head)
     found = _walk(value, rest)
     if found is _MISSING:
         raise TemplateError(
             path, tuple(context), f"template variable {head!r} has no {rest!r}"
         )
-    return _data(found, path, context)
+    return _data(found, path)
 
 
-def _data(value: Any, path: str, context: Mapping[str, Any]) -> Any:
+def _data(value: Any, path: str) -> Any:
     if isinstance(value, _Code) or (callable(value) and not isinstance(value, _SCALARS)):
         raise TemplateError(
             path, (),
@@ -225,7 +178,7 @@ def _path_reader(path: str) -> Callable[[Mapping[str, Any]], Any]:
                 )
         if value.__class__ in _SCALAR_CLASSES:
             return value
-        return _data(value, path, context)
+        return _data(value, path)
 
     return read
 
@@ -272,7 +225,7 @@ class _Code:
 def data_only(variables: Mapping[str, Any]) -> dict[str, Any]:
     """``variables`` for a template's context: a callable becomes a stand-in that refuses to
     be rendered (at no cost per render; a plan's own templates are checked earlier by
-    :func:`template_problems`)."""
+    :mod:`scenario_engine.template_rules`)."""
     return {
         name: _Code(name) if callable(value) and not isinstance(value, _SCALARS) else value
         for name, value in variables.items()

@@ -29,7 +29,7 @@ from scenario_engine.plan._fields import key_path
 from scenario_engine.plan.nodes import Plan
 from scenario_engine.plan.values import CallableRef, FrozenMap, untrusted_problem
 
-__all__ = ["Trust", "apply_trust", "find_problem", "references"]
+__all__ = ["Trust", "apply_trust", "find_problem", "references", "thawed_unimported"]
 
 _MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
@@ -174,3 +174,41 @@ def find_problem(ref: CallableRef, path: str) -> Problem | None:
                 hint,
             )
     return None
+
+
+class _Unresolved:
+    """Stands in for a referenced callable while a plan is checked: nothing is imported.
+
+    Callable, so a factory's own ``callable(fn)`` checks pass; calling it is a bug.
+    """
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.__qualname__ = self.__name__ = target.rpartition(":")[2] or target
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(f"{self.target} is not imported while a plan is checked")
+
+    def __repr__(self) -> str:
+        return self.target
+
+
+def thawed_unimported(value: Any, path: str, problems: list[Problem]) -> Any:
+    """Plain parameters for a factory while a plan is checked, importing nothing: a
+    reference becomes a stand-in, or a problem when it is untrusted or cannot be found."""
+    if isinstance(value, CallableRef):
+        if value.obj is not None:
+            return value.obj
+        if not value.trusted:
+            problems.append(untrusted_problem(path, value.target))
+            return None
+        found = find_problem(value, path)
+        if found is not None:
+            problems.append(found)
+            return None
+        return _Unresolved(value.target)
+    if isinstance(value, FrozenMap):
+        return {k: thawed_unimported(v, f"{path}.{k}", problems) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [thawed_unimported(v, f"{path}[{i}]", problems) for i, v in enumerate(value)]
+    return value

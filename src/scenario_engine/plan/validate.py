@@ -24,7 +24,7 @@ from scenario_engine.plan.nodes import (
     WaitForStep,
 )
 from scenario_engine.plan.values import CallableRef, FrozenMap
-from scenario_engine.templates import template_problems
+from scenario_engine.template_rules import template_problems
 
 __all__ = ["check_plan", "validate"]
 

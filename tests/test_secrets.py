@@ -219,3 +219,23 @@ def test_externalize_names_each_distinct_secret_once() -> None:
     assert same == "nats://${SCENARIO_BUS_PASSWORD}@h:4222"
     assert again == {"SCENARIO_BUS_PASSWORD": "one"}
     assert externalize("redis://h:1/0", used) == ("redis://h:1/0", {})
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[BrokerServer]:
+    yield from started_server("nats", tmp_path, token=PASSWORD)
+
+
+def test_a_nats_token_of_any_characters_works_percent_encoded_and_shows_nowhere(
+    nats_server: BrokerServer, tmp_path: Path
+) -> None:
+    url = f"nats://{quote(PASSWORD, safe='')}@127.0.0.1:{nats_server.port}"
+    (tmp_path / "book.py").write_text(_playbook(url))
+    played = _run(["play", "book.py", "--report-dir", "r", "--reporter", "junit"], tmp_path)
+    assert played.returncode == 0, played.stdout + played.stderr
+    assert f"nats://***@127.0.0.1:{nats_server.port}" in played.stdout
+    wrong = _run(["play", "book.py", "--report-dir", "w", "--bus",
+                  f"nats://Zq7%40Xw4@127.0.0.1:{nats_server.port}"], tmp_path)
+    assert wrong.returncode == 3
+    everything = played.stdout + played.stderr + wrong.stdout + wrong.stderr
+    assert leaked(everything + _written(tmp_path / "r") + _written(tmp_path / "w")) == []

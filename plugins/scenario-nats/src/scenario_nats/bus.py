@@ -168,8 +168,12 @@ class NatsBus:
             self._log.bind(error=type(err).__name__).warning(
                 "NATS client error: {}", self._scrub(err))
 
+        credentials = self.config.credentials
         connecting = asyncio.ensure_future(nc.connect(
             servers=[self.config.server],
+            user=credentials.get("user"),
+            password=credentials.get("password"),
+            token=credentials.get("token"),
             name="scenario-engine",
             error_cb=on_error,
             disconnected_cb=self._on_disconnected,

@@ -61,9 +61,21 @@ class NatsConfig:
 
     @property
     def server(self) -> str:
-        """The URL the client dials: scheme, credentials, host and port, no options."""
-        raw = self.url.raw
-        return raw.split("?", 1)[0].split("#", 1)[0]
+        """The URL the client dials: scheme, host and port; credentials go apart
+        (:attr:`credentials`), decoded, since the client sends a URL's as written."""
+        return f"nats://{self.url.endpoint}"
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        """``user`` and ``password``, or a lone ``token``, percent-decoded: any character works."""
+        user, password = self.url.username, self.url.password
+        if user and password is not None:
+            return {"user": user, "password": password}
+        if user:
+            return {"token": user}
+        if password:
+            return {"token": password}
+        return {}
 
     @classmethod
     def from_url(cls, text: str) -> NatsConfig:

@@ -542,3 +542,32 @@ def test_a_reference_must_be_two_dotted_python_names(target: str) -> None:
         f"steps[0].fn: must be {{callable = 'module:qualname'}} (got {{'callable': {target!r}}}) "
         "(hint: {callable = 'mypkg.systems:Echo'})"
     )
+
+
+def test_the_gate_finds_references_in_every_parameter_table() -> None:
+    ref = {"callable": "os:system"}
+    plan = codec.from_dict({
+        "name": "s",
+        "vars": {"deep": {"list": [1, ref]}},
+        "systems": [{"target": {"callable": "mypkg.sys:Desk"}, "params": {"hook": ref}}],
+        "generators": [{"topic": "t", "ref": {"name": "template", "params": {"payload": ref}}}],
+        "steps": [
+            {"type": "phase", "name": "p", "cycles": 1,
+             "profile": {"name": "steady", "params": {"fn": ref}}},
+            {"type": "publish", "topic": "t", "payload": {"x": ref}},
+            {"type": "check", "name": "c",
+             "assertions": [{"name": "count", "params": {"topic": "t", "where": ref}}]},
+        ],
+    })
+    with pytest.raises(PlanError) as err:
+        apply_trust(plan, Trust.of(["mypkg.sys"]), "plans[0]")
+    assert [p.where for p in err.value.problems] == [
+        "plans[0].vars.deep.list[1]",
+        "plans[0].systems[0].params.hook",
+        "plans[0].generators[0].ref.params.payload",
+        "plans[0].steps[0].profile.params.fn",
+        "plans[0].steps[1].payload.x",
+        "plans[0].steps[2].assertions[0].params.where",
+    ]
+    trusted = apply_trust(plan, Trust.of(["os", "mypkg"]))
+    assert all(r.trusted for _, r in references(trusted))

@@ -29,7 +29,9 @@ __all__ = ["play"]
 @trust_option
 @click.option("--seed", type=int, help="Override every scenario's seed.")
 @click.option(
-    "--bus", metavar="URL", help="Bus URL: memory://, redis://host:port/0, nats://host:port."
+    "--bus", metavar="URL",
+    help="Bus URL: memory://, redis://host:port/0, nats://host:port; ${VAR} in it is read "
+    "from the environment (redis://app:${REDIS_PASSWORD}@host).",
 )
 @click.option(
     "--clock",

@@ -151,3 +151,23 @@ def test_the_assertion_helper_renders_the_summary(pytester: pytest.Pytester) -> 
             "E         assertions: 0/1 held",
         ]
     )
+
+
+PLAN_CALLING_CODE = """
+format = 1
+[[plans]]
+name = "planned"
+steps = [{ type = "do", fn = { callable = "helpers:note" } }]
+"""
+
+
+def test_a_plan_file_calls_only_what_the_project_trusts(pytester: pytest.Pytester) -> None:
+    folder = pytester.mkdir("playbooks")
+    (folder / "planned.toml").write_text(PLAN_CALLING_CODE)
+    (folder / "helpers.py").write_text("def note(ctx):\n    ctx.publish('noted', {})\n")
+    refused = pytester.runpytest("playbooks", "-p", "no:randomly")
+    refused.assert_outcomes(errors=1)
+    refused.stdout.fnmatch_lines(["*untrusted reference 'helpers:note'*--trust helpers*"])
+    pytester.makepyprojecttoml('[tool.scenario]\ntrust = ["helpers"]\n')
+    trusted = pytester.runpytest("playbooks", "-p", "no:randomly")
+    trusted.assert_outcomes(passed=1)

@@ -77,7 +77,7 @@ class PlaybookFile(pytest.File):
         from scenario_engine.loaders import load_plans
 
         try:
-            plans = [plan for _, plan in load_plans([self.path])]
+            plans = [plan for _, plan in load_plans([self.path], trust=_project_trust(self.config))]
         except ScenarioError as err:
             raise self.CollectError(f"{self.path}: {err}") from None
         expected = 0
@@ -136,3 +136,12 @@ class ScenarioItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, f"scenario {self.name}"
+
+
+def _project_trust(config: pytest.Config) -> Any:
+    """``[tool.scenario] trust`` of the project pytest runs in: what its plan files may call."""
+    from scenario_engine.config import load_project_config
+    from scenario_engine.plan.trust import Trust
+
+    project = load_project_config(config.rootpath)
+    return Trust.of(project.trust, where=f"{project.path}: [tool.scenario] trust")

@@ -10,7 +10,10 @@ events, orjson lines to a file, per-topic counts and per-key bookkeeping.
 Both run in this process, alternately, and the ratio is what to read (the
 machine is shared; absolute numbers drift).
 
-    python bench/throughput.py [--events 200000] [--repeat 3] [--memory]
+    python bench/throughput.py [--events 200000] [--repeat 3] [--memory] [--progress]
+
+``--progress`` attaches a progress observer that does nothing, to measure what
+the snapshots cost the run (a terminal's live display adds its drawing).
 """
 
 from __future__ import annotations
@@ -59,10 +62,23 @@ def canonical(events: int) -> Scenario:
     )
 
 
-def run_engine(events: int, directory: Path) -> tuple[float, int]:
+class _Unwatched:
+    """A progress observer that looks at nothing: the cost of the snapshots alone."""
+
+    def __init__(self) -> None:
+        self.snapshots = 0
+
+    def on_progress(self, snapshot: Any) -> None:
+        self.snapshots += 1
+
+
+def run_engine(events: int, directory: Path, *, progress: bool = False) -> tuple[float, int]:
     plan = canonical(events).build()
+    options = RunOptions(report_dir=directory)
+    if progress:
+        options = RunOptions(report_dir=directory, progress=_Unwatched())
     start = time.perf_counter()
-    result = run_plan(plan, RunOptions(report_dir=directory))
+    result = run_plan(plan, options)
     elapsed = time.perf_counter() - start
     return elapsed, result.events_recorded + result.events_dropped
 
@@ -208,11 +224,16 @@ def main() -> None:
         "--memory", action="store_true", help="also compare peak RSS at 100k and 1M"
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--progress", action="store_true", help="attach a progress observer to the engine"
+    )
     args = parser.parse_args()
     engine_rates, heap_rates, straight_rates = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for n in range(args.repeat):
-            elapsed, recorded = run_engine(args.events, Path(tmp) / f"engine{n}")
+            elapsed, recorded = run_engine(
+                args.events, Path(tmp) / f"engine{n}", progress=args.progress
+            )
             engine_rates.append(recorded / elapsed)
             elapsed, recorded = run_baseline(args.events, Path(tmp) / f"heap{n}")
             heap_rates.append(recorded / elapsed)

@@ -65,7 +65,7 @@ def test_help_imports_neither_the_engine_nor_loguru_nor_any_plugin() -> None:
     assert "click" in imported
     forbidden = ("scenario_engine.runtime", "scenario_engine.dsl", "scenario_engine.plan",
                  "scenario_engine.registry", "scenario_engine.commands", "loguru", "attrs",
-                 "cattrs", "scenario_trading", "scenario_redis", "scenario_nats")
+                 "cattrs", "scenario_trading", "scenario_redis", "scenario_nats", "rich")
     assert sorted(m for m in imported if m.startswith(forbidden)) == []
 
 

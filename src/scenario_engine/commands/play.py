@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
+import attrs
 import click
 
 from scenario_engine.commands._common import (
@@ -115,8 +115,8 @@ def play(
     playbook, 3 when the bus or a plugin failed, 130 when interrupted (the
     partial report and event log are still written).
     """
+    from scenario_engine.commands._play_output import PlayOutput
     from scenario_engine.registry import default_registry
-    from scenario_engine.report.console import render_summary
     from scenario_engine.runtime import interrupts
     from scenario_engine.runtime.options import RunOptions
     from scenario_engine.runtime.session import dry_run as schedule
@@ -140,30 +140,36 @@ def play(
         return
     registry = default_registry()
     renderers = [registry.load("reporter", name, where="--reporter")() for name in reporters]
-    color = sys.stdout.isatty()
-    detail = verbosity() > 0
+    # a live status area on a terminal; only the summaries on a pipe or with -q
+    output = PlayOutput(None if loop == 0 else len(items) * (loop or 1), verbosity())
+    options = attrs.evolve(options, progress=output.observer)
 
     def show(result: Any) -> None:
-        click.echo(render_summary(result, color=color, verbose=detail))
+        output.summary(result)
         for renderer in renderers:
             if result.report_dir:
                 renderer.report(result, Path(result.report_dir))
 
     # Ctrl-C or SIGTERM stop the run; a second one waits for its report
     with interrupts.handling(exiting=True):
-        results, interrupted = play_looped(items, options, show, loop, loop_interval)
+        with output:
+            results, interrupted = play_looped(items, options, show, loop, loop_interval)
         for renderer in renderers:
             suite = getattr(renderer, "suite", None)
             if suite is not None:
                 suite(report_dir)
-        _conclude(results, len(items), loop, interrupted)
+        _conclude(results, len(items), loop, interrupted, totals=not output.only_failures)
 
 
-def _conclude(results: list[Any], planned: int, loop: int | None, interrupted: bool) -> None:
+def _conclude(
+    results: list[Any], planned: int, loop: int | None, interrupted: bool, *, totals: bool = True
+) -> None:
     passed = sum(r.passed for r in results)
-    click.echo(
-        f"{passed} passed, {len(results) - passed} failed ({ran_text(results, planned, loop)})"
-    )
+    if totals:
+        click.echo(
+            f"{passed} passed, {len(results) - passed} failed "
+            f"({ran_text(results, planned, loop)})"
+        )
     for result in results:
         if not result.passed and result.replay:
             click.echo(f"replay {result.name}: {result.replay}")

@@ -11,7 +11,7 @@ import click
 from scenario_engine.durations import format_duration
 from scenario_engine.report.model import RunResult
 
-__all__ = ["ConsoleReporter", "render_summary"]
+__all__ = ["ConsoleReporter", "format_rate", "render_summary"]
 
 _MARK = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "interrupted": "INTERRUPTED"}
 _COLOR = {"passed": "green", "failed": "red", "error": "red", "interrupted": "yellow"}
@@ -44,6 +44,18 @@ def latency_line(stats: Mapping[str, Any]) -> str:
     return text
 
 
+def format_rate(per_second: float) -> str:
+    """``12,345`` for large rates, ``9.8`` for small ones."""
+    return f"{per_second:,.0f}" if per_second >= 100 else f"{per_second:.1f}"
+
+
+def _events_per_s(result: RunResult) -> str:
+    """``, 12,345 events/s``: deliveries per second of wall time (none for an empty run)."""
+    if result.wall_duration <= 0 or not result.events_recorded:
+        return ""
+    return f", {format_rate(result.events_recorded / result.wall_duration)} events/s"
+
+
 def _held(result: RunResult) -> str:
     """What chaos held back and delivered later: never counted as dropped."""
     if not result.events_held:
@@ -69,8 +81,14 @@ def render_summary(result: RunResult, *, color: bool = False, verbose: bool = Fa
             f"{result.events_recorded} events delivered{_held(result)}, "
             f"{result.events_dropped} dropped, "
             f"{_seconds(result.virtual_duration)} clock time in {result.wall_duration:.2f}s"
+            f"{_events_per_s(result)}"
         )
     ]
+    if result.publish_rate is not None:
+        lines.append(
+            f"  publish rate: {format_rate(result.publish_rate)}/s achieved "
+            f"({result.published} events published by the engine)"
+        )
     for step in result.steps:
         if step.status in ("failed", "error") or verbose:
             lines.append(

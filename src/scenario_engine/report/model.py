@@ -90,6 +90,9 @@ class RunResult:
     events_path: str | None = None
     replay: str = ""
     error: str = ""
+    #: wall clock only: events the engine published itself, and how many a second it achieved
+    published: int | None = None
+    publish_rate: float | None = None
 
     @property
     def passed(self) -> bool:

@@ -35,6 +35,8 @@ from scenario_engine.runtime.chaos_pipeline import ChaosPipeline
 from scenario_engine.runtime.generation import GeneratorState
 from scenario_engine.runtime.monitoring import MonitorSet, Watcher
 from scenario_engine.runtime.options import RunOptions
+from scenario_engine.runtime.progress import attach as attach_progress
+from scenario_engine.runtime.publish_rate import PublishMeter
 from scenario_engine.runtime.recorder import Recorder
 from scenario_engine.runtime.rng import RngFactory
 from scenario_engine.runtime.scheduler import Scheduler, VirtualScheduler, WallScheduler
@@ -112,6 +114,7 @@ class Run:
         self._ids = 0
         self.cycle = 0
         self.phase: str | None = None
+        self.step_index = -1  # the step that runs; len(plan.steps) once settling
         self.steps: list[StepResult] = []
         self.failures: list[AssertionResult] = []
         self.errors: list[str] = []
@@ -147,7 +150,11 @@ class Run:
             new_id=self.new_id,
             held=self._held,
         )
-        self.send = self.pipeline.send
+        self.send: Callable[[Event], None] = self.pipeline.send
+        # wall clock: how fast the engine really published (a load test is judged by it)
+        self.meter = PublishMeter() if self.clock == "wall" else None
+        if self.meter is not None:
+            self.send = self.meter.counting(self.send)
         self.templates: dict[int, Callable[[Mapping[str, Any]], Any]] = {}
         #: publish steps that name a generator: their generator, made on first use
         self.publishers: dict[int, GeneratorState] = {}
@@ -168,6 +175,7 @@ class Run:
         self.monitors.census = TopicCensus(
             declared_topics(plan), self.recorder.topics, self.recorder.touched
         )
+        self.progress = attach_progress(self, options.progress)  # None: no cost on any path
 
     # ------------------------------------------------------------------ plumbing
 
@@ -188,6 +196,8 @@ class Run:
 
     def _poll(self, timeout: float) -> int:
         self.recorder.flush()
+        if self.progress is not None:
+            self.progress.maybe()
         return int(self.bus.poll(timeout))
 
     def _dropped(self, event: Event, label: str) -> None:
@@ -209,7 +219,7 @@ class Run:
             if pipeline.watching:
                 pipeline.observe(event)
 
-        return observe
+        return observe if self.progress is None else self.progress.watching(observe)
 
     def _assertion_failed(self, result: AssertionResult) -> None:
         self.failures.append(result)
@@ -271,6 +281,7 @@ class Run:
             self._start_relays()
             self._arm_watchers(-1)
             self._run_steps()
+            self.step_index = len(self.plan.steps)
             self._settle()
         except KeyboardInterrupt:
             interrupted = True
@@ -345,6 +356,7 @@ class Run:
                     self._skip(index)
                     continue
                 self._arm_watchers(index)
+                self.step_index = index
                 handler = STEP_HANDLERS.get(type(step))
                 if handler is None:
                     raise PlanError(
@@ -502,6 +514,8 @@ class Run:
             report_dir=str(self.directory) if self.directory else None,
             events_path=str(self.recorder.path) if self.recorder.path else None,
             replay=self._replay_command(),
+            published=self.meter.published if self.meter is not None else None,
+            publish_rate=self.meter.rate if self.meter is not None else None,
             error="; ".join(self.errors),
         )
         if self.directory is not None:

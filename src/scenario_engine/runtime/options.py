@@ -35,3 +35,5 @@ class RunOptions:
     #: the ``--trust`` modules, repeated in the command that replays the run
     trust: tuple[str, ...] = ()
     registry: Any = attrs.field(default=None, eq=False)
+    #: a :class:`~scenario_engine.report.progress.ProgressObserver` shown the run as it goes
+    progress: Any = attrs.field(default=None, eq=False)

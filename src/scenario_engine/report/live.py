@@ -10,6 +10,7 @@ leaves no trace when it stops.
 
 from __future__ import annotations
 
+import sys
 from types import TracebackType
 from typing import Any
 
@@ -43,7 +44,8 @@ class LiveProgress:
             auto_refresh=False,
             transient=True,
             redirect_stdout=True,
-            redirect_stderr=True,
+            # the log goes above the area only when it goes to the terminal too
+            redirect_stderr=sys.stderr.isatty(),
         )
 
     def __enter__(self) -> LiveProgress:

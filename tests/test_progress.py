@@ -444,6 +444,21 @@ def test_one_scenario_has_no_suite_bar_and_a_long_line_is_cut_to_the_width() -> 
     assert file.getvalue().splitlines() == ["slow: starting | wall clock 0.0s | wall…"]
 
 
+def test_runs_until_stopped_are_counted_without_a_bar() -> None:
+    import io
+
+    from rich.console import Console
+
+    from scenario_engine.report.live import LiveProgress
+
+    file = io.StringIO()
+    console = Console(file=file, width=80, color_system=None, force_terminal=False)
+    live = LiveProgress(None, console=console)
+    live.done, live.failed = 7, 2
+    console.print(live.render())
+    assert file.getvalue() == "7 scenario runs done, 2 failed\n"
+
+
 def test_the_summary_gives_events_per_second_and_the_publish_rate_of_a_wall_clock_run(
 ) -> None:
     from scenario_engine.report.console import render_summary

@@ -368,6 +368,38 @@ def test_snapshots_follow_the_run_and_change_nothing_in_it(
     assert failing[0] == ("Never('tick', where={'index': 120}) at 120.000s",)
 
 
+class Broken:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def on_progress(self, snapshot: Snapshot) -> None:
+        self.calls += 1
+        raise OSError("the terminal is gone")
+
+
+def test_a_failing_display_is_switched_off_and_the_run_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from scenario_engine.testing import capture_log
+
+    monkeypatch.setattr(run_progress.ProgressTracker, "INTERVAL", 0.0)
+    plan = (
+        Scenario("shown", seed=1)
+        .generator("counter", topic="t", every="1s")
+        .phase("p", cycles=300)
+        .expect(Count("t", exact=300))
+        .build()
+    )
+    broken = Broken()
+    with capture_log("scenario_engine") as log:
+        result = Run(plan, RunOptions(progress=broken)).execute()
+    assert result.passed, result.error
+    assert broken.calls == 1
+    assert [m for m in log if "progress" in m] == [
+        "the progress display failed and is switched off: OSError: the terminal is gone {}\n"
+    ]
+
+
 def test_no_observer_no_tracker() -> None:
     plan = Scenario("bare", seed=1).generator("counter", topic="t").phase("p", cycles=3).build()
     run = Run(plan, RunOptions())

@@ -14,6 +14,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from loguru import logger
+
 from scenario_engine.events import Event
 from scenario_engine.report.progress import ProgressObserver, Snapshot
 from scenario_engine.runtime.steps import step_kind, step_label
@@ -70,10 +72,16 @@ class ProgressTracker:
             self.report()
 
     def report(self) -> None:
-        """Build a snapshot now and hand it over."""
+        """Build a snapshot now and hand it over; an observer that fails is let go (the run
+        is what matters, not its display)."""
         now = time.perf_counter()
         self._next = now + self.INTERVAL
-        self.on_progress(self.snapshot(now))
+        try:
+            self.on_progress(self.snapshot(now))
+        except Exception as err:
+            logger.warning("the progress display failed and is switched off: {}: {}",
+                           type(err).__name__, err)
+            self._next = float("inf")
 
     def snapshot(self, now: float | None = None) -> Snapshot:
         run = self.run

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import termios
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
@@ -30,6 +31,7 @@ from scenario_engine.report.progress import Snapshot
 from scenario_engine.runtime import progress as run_progress
 from scenario_engine.runtime.interpreter import Run
 from scenario_engine.runtime.options import RunOptions
+from scenario_engine.testing.servers import BrokerServer, started_server
 
 REPO = Path(__file__).resolve().parents[1]
 QUICKSTART = REPO / "playbooks" / "quickstart.py"
@@ -218,6 +220,38 @@ def test_ctrl_c_on_a_terminal_ends_the_live_area_and_prints_the_partial_summary(
         f"replay endless: scenario play {playbook} -k endless --seed 1",
     ]
     assert not any("endless: phase long" in line for line in screen)
+
+
+@pytest.fixture(params=["redis", "nats"])
+def broker(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BrokerServer]:
+    yield from started_server(request.param, tmp_path)
+
+
+@pytest.mark.integration
+def test_a_terminal_shows_the_progress_of_a_run_on_a_real_broker(
+    broker: BrokerServer, tmp_path: Path
+) -> None:
+    playbook = tmp_path / "paced.py"
+    playbook.write_text(
+        "from scenario_engine import Count, Scenario\n"
+        "paced = (Scenario('paced', seed=3)\n"
+        "         .generator('counter', topic='pulse', every='20ms')\n"
+        "         .phase('steady', duration='1500ms')\n"
+        "         .expect(Count('pulse', exact=75)))\n"
+    )
+    code, raw, screen = in_terminal(
+        ["play", str(playbook), "--bus", broker.url, "--report-dir", "out"], tmp_path
+    )
+    assert code == 0, raw
+    assert "paced: phase steady (1/1) | wall clock" in ANSI.sub("", raw)
+    assert [normalise(line) for line in screen] == [
+        (f"PASS paced (seed 3, {broker.url}, wall clock): 75 events delivered, 0 dropped, "
+        "<T> clock time in <W>, <R> events/s"),
+        "  publish rate: <R>/s achieved (75 events published by the engine)",
+        "  assertions: 1/1 held",
+        "  report: out/paced/<stamp>-seed3",
+        "1 passed, 0 failed (1 of 1 scenario(s) run)",
+    ]
 
 
 # --------------------------------------------------------------------------- a pipe

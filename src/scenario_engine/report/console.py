@@ -10,8 +10,9 @@ import click
 
 from scenario_engine.durations import format_duration
 from scenario_engine.report.model import RunResult
+from scenario_engine.report.progress import format_rate
 
-__all__ = ["ConsoleReporter", "format_rate", "render_summary"]
+__all__ = ["ConsoleReporter", "render_summary"]
 
 _MARK = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "interrupted": "INTERRUPTED"}
 _COLOR = {"passed": "green", "failed": "red", "error": "red", "interrupted": "yellow"}
@@ -42,11 +43,6 @@ def latency_line(stats: Mapping[str, Any]) -> str:
     if stats.get("approximate"):
         text += " (percentiles estimated from a sample)"
     return text
-
-
-def format_rate(per_second: float) -> str:
-    """``12,345`` for large rates, ``9.8`` for small ones."""
-    return f"{per_second:,.0f}" if per_second >= 100 else f"{per_second:.1f}"
 
 
 def _events_per_s(result: RunResult) -> str:

@@ -12,7 +12,14 @@ from typing import Protocol
 
 import attrs
 
-__all__ = ["ProgressObserver", "Snapshot", "chaos_line", "failing_line", "status_line"]
+__all__ = [
+    "ProgressObserver",
+    "Snapshot",
+    "chaos_line",
+    "failing_line",
+    "format_rate",
+    "status_line",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -44,8 +51,9 @@ class ProgressObserver(Protocol):
     def on_progress(self, snapshot: Snapshot) -> None: ...
 
 
-def _rate(value: float) -> str:
-    return f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
+def format_rate(per_second: float) -> str:
+    """``12,345`` for large rates, ``9.8`` for small ones."""
+    return f"{per_second:,.0f}" if per_second >= 100 else f"{per_second:.1f}"
 
 
 def status_line(snapshot: Snapshot) -> str:
@@ -55,7 +63,7 @@ def status_line(snapshot: Snapshot) -> str:
         step += f" ({snapshot.step_number}/{snapshot.steps})"
     return (
         f"{snapshot.scenario}: {step} | {snapshot.clock} clock {snapshot.clock_time:.1f}s"
-        f" | wall {snapshot.wall_time:.1f}s | {_rate(snapshot.events_per_s)} events/s"
+        f" | wall {snapshot.wall_time:.1f}s | {format_rate(snapshot.events_per_s)} events/s"
         f" | {snapshot.events:,} event{'s' if snapshot.events != 1 else ''}"
     )
 

@@ -214,7 +214,9 @@ def test_ctrl_c_on_a_terminal_ends_the_live_area_and_prints_the_partial_summary(
         r"INTERRUPTED endless \(seed 1, memory://, wall clock\): \d+ events? delivered, "
         r"0 dropped, <T> clock time in <W>, <R> events/s", shown[0]
     ), shown
-    assert shown[1:] == [
+    # the publish rate is there once the engine has published twice: it depends on when
+    rest = [line for line in shown[1:] if not line.startswith("  publish rate: <R>/s achieved")]
+    assert rest == [
         "  report: out/endless/<stamp>-seed1",
         "0 passed, 1 failed (1 of 1 scenario(s) run)",
         f"replay endless: scenario play {playbook} -k endless --seed 1",

@@ -67,13 +67,13 @@ def test_each_scenario_is_an_item_and_outcomes_follow_the_verdicts(playbooks) ->
 
 def test_a_failure_reads_like_the_console_summary(playbooks) -> None:
     result = playbooks.runpytest("playbooks/failing.py")
-    text = re.sub(r"in \d+\.\d+s", "in Xs", result.stdout.str())
+    text = re.sub(r"in \d+\.\d+s, [\d,.]+ events/s", "in Xs, R events/s", result.stdout.str())
     text = re.sub(r"report: \S+", "report: DIR", text)
     block = text[text.index("_ scenario short _") : text.index("short test summary")]
     assert block.splitlines()[1:11] == [
         (
             "FAIL short (seed 7, memory://, virtual clock): 3 events delivered, 0 dropped, "
-            "3s clock time in Xs"
+            "3s clock time in Xs, R events/s"
         ),
         "  FAIL Count('tick', exact=4)",
         "       expected: exactly 4 'tick' events",

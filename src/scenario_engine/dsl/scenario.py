@@ -293,9 +293,31 @@ class Scenario:
         )
         return self._evolve(generators=(*self._plan.generators, node))
 
-    def relay(self, source: str, target: str) -> Scenario:
-        """Consume ``source``, pass each message through chaos, republish on ``target``."""
-        return self._evolve(relays=(*self._plan.relays, RelayNode(source=source, target=target)))
+    def relay(self, source: str, target: str | None = None, *, into: str | None = None) -> Scenario:
+        """Forward what arrives on ``source`` to the topic ``into``, through chaos: a real
+        downstream service behind a flaky link (``.relay("order.filled", into="ledger.in")``)."""
+        where = self._where(f"relay({source!r})")
+        if target is not None and into is not None and target != into:
+            raise SpecError(
+                [Problem(where, f"give the target once (got {target!r} and into={into!r})")]
+            )
+        destination = into if into is not None else target
+        for value, what in ((source, "source"), (destination, "into")):
+            if not isinstance(value, str) or not value:
+                raise SpecError([Problem(where, f"{what} must name a topic (got {value!r})",
+                                         ".relay('order.filled', into='ledger.order.filled')")])
+        node = RelayNode(source=source, target=str(destination))
+        return self._evolve(relays=(*self._plan.relays, node))
+
+    def service(self, command: Any, **options: Any) -> Scenario:
+        """A real program started for the run, e.g. ``.service("faststream run orders:app",
+        ready={"line": "started"})``: it gets the bus address in ``SCENARIO_BUS_URL`` (see
+        docs/real-services.md), is waited for, and is stopped at the end (SIGTERM, then
+        SIGKILL after ``grace``); ``env=``, ``cwd=``, ``name=``, ``ready_timeout=``."""
+        from scenario_engine.dsl.service import service_node
+
+        node = service_node(command, where=self._where("service(...)"), **options)
+        return self._evolve(services=(*self._plan.services, node))
 
     def topic(
         self,

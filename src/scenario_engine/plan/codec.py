@@ -73,6 +73,7 @@ from scenario_engine.plan.nodes import (
     Ref,
     RelayNode,
     ReplayStep,
+    ServiceNode,
     Stage,
     Step,
     SystemNode,
@@ -116,6 +117,7 @@ _NODES = (
     SystemNode,
     RelayNode,
     TopicNode,
+    ServiceNode,
     *STEP_TYPES.values(),
     Plan,
 )
@@ -126,6 +128,7 @@ _DURATIONS: Mapping[type, tuple[str, ...]] = {
     PhaseStep: ("duration",),
     PublishStep: ("interval", "delay"),
     WaitForStep: ("timeout",),
+    ServiceNode: ("ready_timeout", "grace"),
     Plan: ("timeout",),
 }
 #: fields holding component references, with the kind their position implies

@@ -28,6 +28,7 @@ __all__ = [
     "Ref",
     "RelayNode",
     "ReplayStep",
+    "ServiceNode",
     "Stage",
     "Step",
     "SystemNode",
@@ -115,6 +116,28 @@ class SystemNode:
 
     target: CallableRef
     params: FrozenMap = attrs.field(factory=FrozenMap)
+
+
+@attrs.frozen(kw_only=True)
+class ServiceNode:
+    """A real program the run starts, waits for and stops: the service under test.
+
+    ``command`` is a command line (split like a shell would, never run by
+    one); it is ready once a line of its output matches ``ready_line``, an
+    event arrives on ``ready_topic``, or ``127.0.0.1:ready_port`` accepts a
+    connection, within ``ready_timeout``. ``grace`` is how long it has to exit
+    after SIGTERM before SIGKILL.
+    """
+
+    command: str
+    name: str = ""
+    env: FrozenMap = attrs.field(factory=FrozenMap)
+    cwd: str | None = None
+    ready_line: str | None = None
+    ready_topic: str | None = None
+    ready_port: int | None = None
+    ready_timeout: float = 30.0
+    grace: float = 5.0
 
 
 @attrs.frozen(kw_only=True)
@@ -224,5 +247,6 @@ class Plan:
     steps: tuple[Step, ...] = ()
     chaos: tuple[ChaosNode, ...] = ()
     relays: tuple[RelayNode, ...] = ()
+    services: tuple[ServiceNode, ...] = ()
     expectations: tuple[Ref, ...] = ()
     topics: tuple[TopicNode, ...] = ()

@@ -23,6 +23,7 @@ from scenario_engine.plan.nodes import (
     Triggers,
     WaitForStep,
 )
+from scenario_engine.plan.services import service_problems
 from scenario_engine.plan.values import CallableRef, FrozenMap
 from scenario_engine.template_rules import template_problems
 
@@ -137,6 +138,7 @@ def validate(plan: Plan) -> list[Problem]:
         if not gen.topic:
             problems.append(Problem(f"generators[{i}].topic", "must not be empty"))
     problems += _topics(plan)
+    problems += service_problems(plan)
     for i, relay in enumerate(plan.relays):
         for name in ("source", "target"):
             if not getattr(relay, name):

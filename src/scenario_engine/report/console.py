@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 import click
 
 from scenario_engine.durations import format_duration
-from scenario_engine.report.model import RunResult
+from scenario_engine.report.model import ChaosResult, RunResult
 from scenario_engine.report.progress import format_rate
 
-__all__ = ["ConsoleReporter", "render_summary"]
+__all__ = ["ConsoleReporter", "never_matched_lines", "render_summary"]
 
 _MARK = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "interrupted": "INTERRUPTED"}
 _COLOR = {"passed": "green", "failed": "red", "error": "red", "interrupted": "yellow"}
@@ -63,6 +63,21 @@ def _held(result: RunResult) -> str:
         f" ({result.events_held} held by chaos: {result.events_released} released, "
         f"{still} still held when the run ended)"
     )
+
+
+def never_matched_lines(results: Sequence[ChaosResult]) -> list[str]:
+    """What the summary says of each chaos action that matched nothing during the run."""
+    lines = []
+    for result in results:
+        if not result.never_matched:
+            continue
+        expected = ", ".join(result.topics)
+        if result.seen:
+            why = f"events on {', '.join(result.seen)} came through, but none met its triggers"
+        else:
+            why = "no event on them came through chaos"
+        lines.append(f"never matched: {result.label} (expected topics {expected}; {why})")
+    return lines
 
 
 def render_summary(result: RunResult, *, color: bool = False, verbose: bool = False) -> str:
@@ -123,8 +138,12 @@ def render_summary(result: RunResult, *, color: bool = False, verbose: bool = Fa
     if result.chaos:
         lines.append(
             "  chaos: "
-            + (", ".join(f"{c.label} x{c.applied}" for c in applied) or "no action fired")
+            + (", ".join(
+                f"{c.label} x{c.applied}" + (f" ({c.inbound} inbound)" if c.inbound else "")
+                for c in applied
+            ) or "no action fired")
         )
+        lines += [f"  chaos {line}" for line in never_matched_lines(result.chaos)]
     if (
         result.error
         and result.status != "passed"

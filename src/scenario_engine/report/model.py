@@ -48,7 +48,13 @@ class AssertionResult:
 
 @attrs.frozen
 class ChaosResult:
-    """How often a chaos action's triggers matched and how often it was applied."""
+    """How often a chaos action's triggers matched and how often it was applied.
+
+    ``applied`` counts both directions; ``inbound`` is the part applied to
+    events other programs published. ``topics`` are the action's topic
+    patterns and ``seen`` the topics of events that came its way; an action
+    whose triggers never matched is ``never_matched``.
+    """
 
     label: str
     effect: str
@@ -57,6 +63,10 @@ class ChaosResult:
     origin: str | None = None
     during: str | None = None
     detail: Mapping[str, Any] = attrs.field(factory=dict)
+    inbound: int = 0
+    topics: tuple[str, ...] = ()
+    seen: tuple[str, ...] = ()
+    never_matched: bool = False
 
 
 @attrs.frozen

@@ -55,6 +55,7 @@ class ChaosStage:
         self.has_window = hasattr(action, "active")
         self.during = node.during
         self.rng = rng
+        self.topics_seen: list[str] = []
         self._pipeline = pipeline
 
     @property
@@ -93,6 +94,7 @@ class ChaosPipeline:
         phase: Callable[[], str | None],
         new_id: Callable[[], str],
         held: Callable[[Event, str], None] | None = None,
+        direction: str = "",
     ) -> None:
         self.scheduler = scheduler
         self.deliver = deliver
@@ -105,6 +107,8 @@ class ChaosPipeline:
         self.stages: list[ChaosStage] = []
         for index, node in enumerate(nodes):
             identity = f"chaos/{node.action!r}/{node.triggers!r}/{node.during}"
+            if direction:  # inbound chaos draws apart: what arrives never shifts what is sent
+                identity += f"/{direction}"
             rng = rngs.derive(identity)
             action = registry.create(
                 "chaos", node.action.name, thaw(node.action.params), where=f"chaos[{index}].action"
@@ -126,6 +130,8 @@ class ChaosPipeline:
     def _route(self, topic: str) -> tuple[ChaosStage, ...]:
         route = tuple(s for s in self.stages if s.gate.topic_matches(topic))
         self._routes[topic] = route
+        for stage in route:  # once per topic: which topics an action saw, for "never matched"
+            stage.topics_seen.append(topic)
         return route
 
     def send(self, event: Event) -> None:
@@ -219,6 +225,8 @@ class ChaosPipeline:
                     origin=stage.node.origin,
                     during=stage.node.during,
                     detail=detail,
+                    topics=stage.node.triggers.topics,
+                    seen=tuple(stage.topics_seen),
                 )
             )
         return tuple(out)

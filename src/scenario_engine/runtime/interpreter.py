@@ -33,6 +33,7 @@ from scenario_engine.runtime import interrupts
 from scenario_engine.runtime.census import TopicCensus, declared_topics
 from scenario_engine.runtime.chaos_pipeline import ChaosPipeline
 from scenario_engine.runtime.generation import GeneratorState
+from scenario_engine.runtime.inbound import Inbound, merge_results
 from scenario_engine.runtime.monitoring import MonitorSet, Watcher
 from scenario_engine.runtime.options import RunOptions
 from scenario_engine.runtime.progress import attach as attach_progress
@@ -40,6 +41,7 @@ from scenario_engine.runtime.publish_rate import PublishMeter
 from scenario_engine.runtime.recorder import Recorder
 from scenario_engine.runtime.rng import RngFactory
 from scenario_engine.runtime.scheduler import Scheduler, VirtualScheduler, WallScheduler
+from scenario_engine.runtime.service_runs import ServiceRuns
 from scenario_engine.runtime.steps import STEP_HANDLERS, step_kind, step_label
 from scenario_engine.runtime.system_bus import EngineBus, traceback_excerpt
 from scenario_engine.runtime.topics import route_topics
@@ -106,7 +108,7 @@ class Run:
             )
         speed = options.speed or plan.speed
         self.scheduler: Scheduler = (
-            VirtualScheduler() if self.clock == "virtual" else WallScheduler(self._poll, speed)
+            VirtualScheduler() if self.clock == "virtual" else WallScheduler(self.poll, speed)
         )
         self.rngs = RngFactory(plan.seed)
         digest = hashlib.blake2b(f"{plan.name}\x00{plan.seed}".encode(), digest_size=3).hexdigest()
@@ -155,6 +157,9 @@ class Run:
         self.meter = PublishMeter() if self.clock == "wall" else None
         if self.meter is not None:
             self.send = self.meter.counting(self.send)
+        #: events other programs publish pass chaos on arrival (real buses only)
+        self.inbound: Inbound | None = None
+        self.services = ServiceRuns(self)
         self.templates: dict[int, Callable[[Mapping[str, Any]], Any]] = {}
         #: publish steps that name a generator: their generator, made on first use
         self.publishers: dict[int, GeneratorState] = {}
@@ -194,11 +199,15 @@ class Run:
         self._ids += 1
         return f"{self._id_prefix}{self._ids}"
 
-    def _poll(self, timeout: float) -> int:
+    def poll(self, timeout: float) -> int:
+        """Deliver what the bus has (waiting up to ``timeout``); the wall clock calls it."""
         self.recorder.flush()
         if self.progress is not None:
             self.progress.maybe()
-        return int(self.bus.poll(timeout))
+        delivered = int(self.bus.poll(timeout))
+        if self.services.watching:
+            self.services.check()
+        return delivered
 
     def _dropped(self, event: Event, label: str) -> None:
         self.recorder.dropped_event(event, self.scheduler.now, label)
@@ -218,8 +227,39 @@ class Run:
             monitors(event)
             if pipeline.watching:
                 pipeline.observe(event)
+            if inbound is not None and inbound.watching:
+                inbound.observe(event)
 
-        return observe if self.progress is None else self.progress.watching(observe)
+        if self.progress is not None:
+            observe = self.progress.watching(observe)
+        inbound: ChaosPipeline | None = None
+        capabilities: frozenset[str] = getattr(self.bus, "capabilities", frozenset())
+        if "virtual_time" not in capabilities and self.plan.chaos:
+
+            def inbound_pipeline(deliver: Callable[[Event], None]) -> ChaosPipeline:
+                return ChaosPipeline(
+                    self.plan.chaos,
+                    registry=self.registry,
+                    rngs=self.rngs,
+                    scheduler=scheduler,
+                    deliver=deliver,
+                    dropped=self._dropped,
+                    phase=lambda: self.phase,
+                    new_id=self.new_id,
+                    held=self._held,
+                    direction="inbound",
+                )
+
+            self.inbound = Inbound(self._id_prefix, observe, inbound_pipeline)
+            inbound = self.inbound.pipeline
+            return self.inbound.arrive
+        return observe
+
+    def subscribe_local(self, pattern: str, handler: Callable[[Event], None]) -> None:
+        """Subscribe a system, a ``do`` step or a relay: inbound events reach it after chaos."""
+        if self.inbound is not None:
+            handler = self.inbound.local(pattern, handler)
+        self.bus.subscribe(pattern, handler)
 
     def _assertion_failed(self, result: AssertionResult) -> None:
         self.failures.append(result)
@@ -279,10 +319,13 @@ class Run:
             self.bus.subscribe("*", self._observer())
             self._start_systems()
             self._start_relays()
+            self.services.start()
             self._arm_watchers(-1)
             self._run_steps()
             self.step_index = len(self.plan.steps)
             self._settle()
+        except _StopRun:
+            pass
         except KeyboardInterrupt:
             interrupted = True
         except InfrastructureError as err:
@@ -344,7 +387,7 @@ class Run:
                     )
                 )
 
-            self.bus.subscribe(relay.source, forward)
+            self.subscribe_local(relay.source, forward)
 
     def _deadline(self) -> float:
         return self.plan.timeout if self.plan.timeout is not None else float("inf")
@@ -455,6 +498,8 @@ class Run:
         if self.scheduler.stopped:
             return
         self.pipeline.finish()
+        if self.inbound is not None:
+            self.inbound.pipeline.finish()
         deadline = self._deadline()
         if self.clock == "virtual":
             self.scheduler.drain(limit=None if deadline == float("inf") else deadline)
@@ -473,6 +518,7 @@ class Run:
             return self._conclude(interrupted, infrastructure)
 
     def _conclude(self, interrupted: bool, infrastructure: InfrastructureError | None) -> RunResult:
+        self.services.stop()
         assertions = self.monitors.finish(None) if not interrupted else []
         checkpoints = [f for f in self.failures if f.checkpoint is not None]
         all_assertions = tuple(checkpoints + assertions)
@@ -501,7 +547,10 @@ class Run:
             clock=self.clock,
             steps=tuple(self.steps),
             assertions=all_assertions,
-            chaos=self.pipeline.results(),
+            chaos=merge_results(
+                self.pipeline.results(),
+                self.inbound.pipeline.results() if self.inbound is not None else None,
+            ),
             topics=dict(self.recorder.topics),
             events_recorded=self.recorder.seq - self.recorder.dropped - self.recorder.held,
             events_dropped=self.recorder.dropped,

@@ -61,6 +61,9 @@ class Scheduler:
         """Run callbacks due up to ``end``; True if ``stop`` became true first."""
         raise NotImplementedError
 
+    def catch_up(self) -> None:
+        """Bring ``now`` to the present (wall time) while waiting outside ``run_until``."""
+
     def drain(self, limit: float | None = None) -> None:
         """Run everything still scheduled (up to time ``limit``)."""
         raise NotImplementedError
@@ -119,6 +122,9 @@ class WallScheduler(Scheduler):
     @property
     def epoch(self) -> float:
         return self._wall_start.timestamp()
+
+    def catch_up(self) -> None:
+        self.now = self._elapsed()
 
     def _wait(self, until: float, stop: StopCondition | None) -> bool:
         """Poll the bus until clock time ``until``; True if ``stop`` became true."""

@@ -61,7 +61,7 @@ class EngineBus:
             except (Exception, SystemExit) as err:  # sys.exit too: its error, not the run's end
                 run.handler_error(label, event, err)
 
-        run.bus.subscribe(pattern, guarded)
+        run.subscribe_local(pattern, guarded)
 
     def now(self) -> float:
         return self._run.scheduler.now

@@ -1,0 +1,108 @@
+"""Events other programs publish: through chaos first, then the log, monitors and systems.
+
+What the engine itself publishes passes chaos on its way out (the
+outbound :class:`~scenario_engine.runtime.chaos_pipeline.ChaosPipeline`).
+An event this run did not make - a real service's reply, a hosted
+system's output - passes chaos when it *arrives*, before the event log,
+the monitors, the in-process systems and the relays see it: what a
+downstream consumer of a flaky link would see. An event is this run's own
+when its id carries the run's id prefix (every event the run makes does).
+
+Inbound chaos is a second pipeline over the same plan nodes, with its own
+action instances and random streams (so what arrives never shifts a draw
+made for what is sent, and a held event is released in the direction it
+came from); the report adds the two up per action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import attrs
+
+from scenario_engine.events import Event, TopicPattern
+from scenario_engine.report.model import ChaosResult
+from scenario_engine.runtime.chaos_pipeline import ChaosPipeline
+
+__all__ = ["Inbound", "merge_results"]
+
+Handler = Callable[[Event], None]
+
+
+class Inbound:
+    """The run's one subscription to the bus, and the local fan-out behind inbound chaos."""
+
+    def __init__(
+        self,
+        own_prefix: str,
+        observe: Handler,
+        make_pipeline: Callable[[Handler], ChaosPipeline],
+    ) -> None:
+        self._prefix = own_prefix
+        self._observe = observe
+        self.pipeline = make_pipeline(self.deliver)
+        self._locals: list[tuple[TopicPattern, Handler]] = []
+        self._routes: dict[str, tuple[Handler, ...]] = {}
+        #: topics a readiness wait looks for, and those that arrived (before chaos)
+        self.awaited: set[str] = set()
+        self.arrived: set[str] = set()
+
+    def arrive(self, event: Event) -> None:
+        """The handler of the run's ``*`` subscription."""
+        if event.id.startswith(self._prefix):
+            self._observe(event)
+            return
+        if self.awaited and event.topic in self.awaited:
+            self.arrived.add(event.topic)
+        self.pipeline.send(event)
+
+    def deliver(self, event: Event) -> None:
+        """Where inbound chaos hands what it lets through (now, or later if delayed)."""
+        self._observe(event)
+        if self._locals:
+            self._fan_out(event)
+
+    def _fan_out(self, event: Event) -> None:
+        handlers = self._routes.get(event.topic)
+        if handlers is None:
+            handlers = self._routes[event.topic] = tuple(
+                h for pattern, h in self._locals if pattern(event.topic)
+            )
+        for handler in handlers:
+            handler(event)
+
+    def local(self, pattern: str, handler: Handler) -> Handler:
+        """Register a system's or a relay's handler for inbound events (after chaos); returns
+        the handler to subscribe on the bus, which takes only the run's own events."""
+        self._locals.append((TopicPattern(pattern), handler))
+        self._routes.clear()
+        prefix = self._prefix
+
+        def own_only(event: Event) -> None:
+            if event.id.startswith(prefix):
+                handler(event)
+
+        return own_only
+
+
+def merge_results(
+    outbound: Sequence[ChaosResult], inbound: Sequence[ChaosResult] | None
+) -> tuple[ChaosResult, ...]:
+    """One result per chaos action: both directions added up, ``never_matched`` decided."""
+    out = []
+    for i, result in enumerate(outbound):
+        other = inbound[i] if inbound is not None else None
+        applied_in = other.applied if other is not None else 0
+        matched = result.matched + (other.matched if other is not None else 0)
+        seen = tuple(dict.fromkeys((*result.seen, *(other.seen if other is not None else ()))))
+        out.append(
+            attrs.evolve(
+                result,
+                applied=result.applied + applied_in,
+                matched=matched,
+                inbound=applied_in,
+                seen=seen,
+                never_matched=matched == 0 and result.applied + applied_in == 0,
+            )
+        )
+    return tuple(out)

@@ -29,10 +29,15 @@ def check(
     Prints "ok: FILE (N scenarios)" for a valid file and every problem of an
     invalid one; exits 2 if any file has a problem. A broken plugin is not a
     plan problem: it stops the check with exit 3. A plan file's callables are
-    checked by name and trust (--trust) only: check imports none of them.
+    checked by name and trust (--trust) only: check imports none of them. A
+    chaos action whose topics match nothing the plan publishes, declares or
+    subscribes is a warning (the file is still ok).
     """
+    import attrs
+
     from scenario_engine.errors import PlanError, Problem, UsageError
     from scenario_engine.loaders import load_plans
+    from scenario_engine.plan.topics import unmatched_chaos
     from scenario_engine.registry import check_components, default_registry
 
     registry = default_registry()
@@ -53,6 +58,10 @@ def check(
             for plan in plans
             for p in check_components(plan, registry)
         ]
+        for plan in plans:
+            for warning in unmatched_chaos(plan):
+                where = f"{path}: scenario {plan.name!r}: {warning.where}"
+                click.echo(f"warning: {attrs.evolve(warning, where=where)}", err=True)
         for problem in found:
             click.echo(f"error: {problem}", err=True)
         if found:

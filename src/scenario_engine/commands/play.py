@@ -88,8 +88,11 @@ __all__ = ["play"]
     help="With --loop: real time to wait between iterations (e.g. 10s).",
 )
 @click.option("--no-system", "no_system", is_flag=True,
-              help="Do not start the playbook's in-process systems: they run elsewhere "
-                   "(`scenario host ... --bus URL`).")
+              help="Do not start the playbook's in-process systems nor its services: they "
+                   "run elsewhere (`scenario host ... --bus URL`).")
+@click.option("--allow-services", is_flag=True,
+              help="Start the programs a plan file's services name (a .py playbook's "
+                   "services start anyway: it is code you run knowingly).")
 @run_command
 def play(
     paths: tuple[str, ...],
@@ -108,6 +111,7 @@ def play(
     loop: int | None,
     loop_interval: float,
     no_system: bool,
+    allow_services: bool,
 ) -> None:
     """Run every scenario in PATHS (.py playbooks, .toml/.json plans).
 
@@ -133,6 +137,7 @@ def play(
         settle=settle,
         systems=not no_system,
         trust=tuple(trust),
+        allow_services=allow_services,
     )
     if dry_run:
         for _, plan in items:

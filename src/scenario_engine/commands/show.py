@@ -36,7 +36,8 @@ def show(
 ) -> None:
     """Outline PATH (a playbook or a plan file) without running it.
 
-    For each scenario: seed, bus and clock, systems, generators, the steps in
+    For each scenario: seed, bus and clock, systems, the services it starts
+    (command line, directory and environment in full), generators, the steps in
     order, chaos with its triggers and assertions, as the DSL would write them.
     """
     plans = load_selected([path], select, variables, trust)
@@ -72,6 +73,12 @@ def outline(plan: Plan, source: Path | None = None) -> Iterator[str]:
         for system in plan.systems:
             params = ", ".join(f"{k}={render_value(v)}" for k, v in system.params.items())
             yield f"    {system.target.target}" + (f"({params})" if params else "")
+    if plan.services:
+        from scenario_engine.plan.services import describe_service
+
+        yield "  services (programs the run starts):"
+        for service in plan.services:
+            yield f"    {describe_service(service)}"
     if plan.generators:
         yield "  generators:"
         for gen in plan.generators:

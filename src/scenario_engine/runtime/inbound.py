@@ -86,9 +86,13 @@ class Inbound:
 
 
 def merge_results(
-    outbound: Sequence[ChaosResult], inbound: Sequence[ChaosResult] | None
+    outbound: Sequence[ChaosResult],
+    inbound: Sequence[ChaosResult] | None,
+    *,
+    judged: bool = True,
 ) -> tuple[ChaosResult, ...]:
-    """One result per chaos action: both directions added up, ``never_matched`` decided."""
+    """One result per chaos action: both directions added up; ``never_matched`` is decided
+    only for a run that ``judged`` its traffic (not one that broke off with an error)."""
     out = []
     for i, result in enumerate(outbound):
         other = inbound[i] if inbound is not None else None
@@ -102,7 +106,7 @@ def merge_results(
                 matched=matched,
                 inbound=applied_in,
                 seen=seen,
-                never_matched=matched == 0 and result.applied + applied_in == 0,
+                never_matched=judged and matched == 0 and result.applied + applied_in == 0,
             )
         )
     return tuple(out)

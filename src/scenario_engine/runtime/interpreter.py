@@ -550,6 +550,7 @@ class Run:
             chaos=merge_results(
                 self.pipeline.results(),
                 self.inbound.pipeline.results() if self.inbound is not None else None,
+                judged=not interrupted and infrastructure is None and not self.errors,
             ),
             topics=dict(self.recorder.topics),
             events_recorded=self.recorder.seq - self.recorder.dropped - self.recorder.held,

@@ -31,6 +31,8 @@ class RunOptions:
     #: False when the systems under test run elsewhere (``scenario host``)
     systems: bool = True
     settle: float = 0.5
+    #: start the services of plan *files* too (a ``.py`` playbook's are started anyway)
+    allow_services: bool = False
     source: Path | None = None
     #: the ``--trust`` modules, repeated in the command that replays the run
     trust: tuple[str, ...] = ()

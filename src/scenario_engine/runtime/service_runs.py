@@ -8,18 +8,46 @@ step in the report with the reason and the service's last lines of output.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from loguru import logger
 
 from scenario_engine.errors import PlanError, Problem
+from scenario_engine.plan.nodes import Plan
 from scenario_engine.report.model import StepResult
 from scenario_engine.runtime.services import ServiceError, ServiceProcess
 
 if TYPE_CHECKING:
     from scenario_engine.runtime.interpreter import Run
 
-__all__ = ["ServiceRuns"]
+__all__ = ["ServiceRuns", "refuse_untrusted_services"]
+
+#: suffixes of playbooks, which are code the user runs knowingly
+_CODE_SUFFIXES = (".py",)
+
+
+def refuse_untrusted_services(items: Iterable[tuple[Path, Plan]]) -> None:
+    """A plan file is data: it does not start programs unless the user says so.
+
+    Raises:
+        PlanError: a plan loaded from a data file (not a ``.py`` playbook)
+            has services and ``--allow-services`` was not given.
+    """
+    problems = [
+        Problem(
+            f"{source}: plans[{index}].services[{i}]",
+            f"this plan file would start the program {node.command!r}; "
+            "a plan file is data and starts no program on its own",
+            f"check it with `scenario show {source}`, then pass --allow-services to start it",
+        )
+        for index, (source, plan) in enumerate(items)
+        if Path(source).suffix.lower() not in _CODE_SUFFIXES
+        for i, node in enumerate(plan.services)
+    ]
+    if problems:
+        raise PlanError(problems)
 
 #: seconds between two looks at whether the services still run
 _CHECK_EVERY = 0.1
@@ -109,7 +137,7 @@ class ServiceRuns:
                 detail=failure.detail,
             )
         )
-        logger.bind(service=process.name).error("{}", failure.message)
+        logger.bind(service=process.name).debug("{}", failure.message)
 
     def check(self) -> None:
         """Look (every 100 ms at most) whether a service exited; if one did, stop the run."""

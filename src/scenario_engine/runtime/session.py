@@ -17,6 +17,7 @@ from scenario_engine.registry import check_components
 from scenario_engine.report.model import RunResult
 from scenario_engine.runtime.interpreter import Run
 from scenario_engine.runtime.options import RunOptions
+from scenario_engine.runtime.service_runs import refuse_untrusted_services
 
 __all__ = ["dry_run", "play_all"]
 
@@ -31,6 +32,9 @@ def play_all(
     items = list(items)
     _warn_shared_names(items)
     results = []
+    items = list(items)
+    if not options.allow_services:
+        refuse_untrusted_services(items)
     for source, plan in items:
         check_plan(plan)
         problems = check_components(plan, options.registry)
@@ -95,7 +99,9 @@ def dry_run(plan: Plan, options: RunOptions, limit: int = 20) -> list[str]:
     """The first ``limit`` events the engine would publish, and the chaos that would touch
     them, without starting any system or delivering anything."""
     check_plan(plan)
-    quiet = attrs.evolve(plan, systems=(), expectations=(), relays=(), clock="virtual")
+    quiet = attrs.evolve(
+        plan, systems=(), services=(), expectations=(), relays=(), clock="virtual"
+    )
     quiet = attrs.evolve(
         quiet,
         steps=tuple(

@@ -29,6 +29,7 @@ from scenario_engine.errors import BusError
 from scenario_engine.spi import Event
 
 from scenario_redis.backoff import Outage
+from scenario_redis.groups import group_warning, other_consumers
 from scenario_redis.merge import OrderKey, StreamMerger, order_key
 
 if TYPE_CHECKING:
@@ -266,6 +267,9 @@ class StreamReader(threading.Thread):
             except redis.ResponseError as err:
                 if "BUSYGROUP" not in str(err):
                     raise
+                others = other_consumers(self._client, stream, group, self._config.consumer)
+                if others:
+                    self._log.warning("{}", group_warning(stream, group, others))
             self._groups_ready.add(stream)
 
     def _collect(self, reply: Any, read: dict[bytes, list[tuple[OrderKey, Delivery]]]

@@ -298,3 +298,22 @@ def test_an_unsendable_payload_is_reported_once_and_the_bus_goes_on(
     bus.flush()
     wait_until(bus, lambda: len(inbox) >= 2, TIMEOUT, what="the good events")
     assert inbox.payloads == ["fine", "still fine"]
+
+
+def test_a_durable_another_program_reads_is_refused_naming_the_reader(
+    nats_server: BrokerServer, opened: list[NatsBus]
+) -> None:
+    """Says who holds a durable consumer instead of nats-py's bare "already bound"."""
+    url = nats_server.url + "?stream=JOBS&durable=worker"
+    first = connect(url, opened)
+    first.subscribe("jobs", Inbox())
+    drain(first, 0.2)
+    second = connect(url, opened)
+    with pytest.raises(BusError) as info:
+        second.subscribe("jobs", Inbox())
+    message = str(info.value)
+    assert message.startswith(
+        f"durable consumer 'worker-a8936dc5' on stream 'JOBS' at {url} is already read by "
+        "another program: a subscriber on '_INBOX."
+    )
+    assert info.value.hint == "stop the other reader, or give this run another ?durable= (or none)"

@@ -360,3 +360,38 @@ def test_a_subscribed_key_that_is_not_a_stream_is_a_bus_error(
     bus.subscribe("plain", Inbox())
     with pytest.raises(BusError, match="refused to read the subscribed streams: WRONGTYPE"):
         wait_until(bus, lambda: False, TIMEOUT)
+
+
+def test_joining_a_group_other_consumers_read_is_a_warning_naming_them(
+    redis_server: BrokerServer, raw: redis.Redis, open_bus: list[RedisBus],
+    log_lines: list[str],
+) -> None:
+    """Warns when the engine's group already has consumers: it would take a share of theirs."""
+    raw.xgroup_create("order.request", "orders", id="$", mkstream=True)
+    raw.xgroup_createconsumer("order.request", "orders", "orders-service-1")
+    bus = connect(redis_server.url + "?group=orders&consumer=engine", open_bus)
+    bus.subscribe("order.request", Inbox())
+    wait_until(bus, lambda: any("joining consumer group" in line for line in log_lines),
+               TIMEOUT, what="the warning")
+    [line] = [line for line in log_lines if "joining consumer group" in line]
+    assert line.startswith(
+        "joining consumer group 'orders' on stream 'order.request', which already has 1 other "
+        "consumer: orders-service-1 (idle "
+    )
+    assert line.split(" pending); ", 1)[1].startswith(
+        "each entry goes to one consumer, so the engine takes a share of theirs "
+        "(use another ?group= for the engine, or none)"
+    )
+
+
+def test_joining_a_group_of_ones_own_is_quiet(
+    redis_server: BrokerServer, open_bus: list[RedisBus], log_lines: list[str]
+) -> None:
+    """Says nothing when the group is new, or holds only this bus's consumer."""
+    bus = connect(redis_server.url + "?group=fresh&consumer=engine", open_bus)
+    bus.subscribe("order.request", Inbox())
+    drain(bus, 0.5)
+    again = connect(redis_server.url + "?group=fresh&consumer=engine", open_bus)
+    again.subscribe("order.request", Inbox())
+    drain(again, 0.5)
+    assert not [line for line in log_lines if "joining consumer group" in line]

@@ -53,7 +53,7 @@ from scenario_engine.errors import BusError
 from scenario_engine.spi import DecodeError, Event, TopicPattern, TopicRoute
 
 from scenario_nats.config import NatsConfig
-from scenario_nats.durables import durable_warning
+from scenario_nats.durables import check_durable_free
 from scenario_nats.link import Link
 from scenario_nats.loop import Handoff, LoopThread
 from scenario_nats.sender import BACKOFF_CAP, BACKOFF_FIRST, Outbox, Sender
@@ -452,9 +452,7 @@ class NatsBus:
                                pending_msgs_limit=0, pending_bytes_limit=0)
         else:
             durable = self._durable_name(pattern)
-            warning = await durable_warning(js, self._stream.name, durable)
-            if warning is not None:
-                self._log.warning("{}", warning)
+            await check_durable_free(js, self._stream.name, durable, self.url)
             await js.subscribe(subject, stream=self._stream.name, cb=on_message,
                                durable=self._durable_name(name), manual_ack=True,
                                config=config, pending_msgs_limit=0, pending_bytes_limit=0)

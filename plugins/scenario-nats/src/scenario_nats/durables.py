@@ -1,37 +1,33 @@
 """Consumer-group safety on JetStream: a durable consumer someone else already reads.
 
-Every subscriber of a push consumer (or puller of a pull consumer) shares
-its messages: each goes to one of them. Binding to a durable consumer that
-another program is bound to would silently take a share of its messages,
-so it is a warning that says who holds it.
+The engine consumes with durable consumers named after ``?durable=``. If
+another program (or another run) is bound to the same durable, nats-py
+refuses a second subscriber with a bare "already bound" error; this says
+who holds it instead.
 """
 
 from __future__ import annotations
 
 import nats.js.errors
 from nats.js import JetStreamContext
+from scenario_engine.errors import BusError
 
-__all__ = ["durable_warning"]
+__all__ = ["check_durable_free"]
 
 
-async def durable_warning(js: JetStreamContext, stream: str, name: str) -> str | None:
-    """The warning for binding to the durable ``name`` on ``stream``, or None if no one else
-    reads it (or it does not exist yet)."""
+async def check_durable_free(js: JetStreamContext, stream: str, name: str, url: str) -> None:
+    """Raise :class:`BusError` naming the holder if the durable ``name`` is bound already."""
     try:
         info = await js.consumer_info(stream, name)
     except nats.js.errors.NotFoundError:
-        return None
-    holders = []
-    if info.push_bound:
-        subject = info.config.deliver_subject or "?"
-        group = info.config.deliver_group
-        holders.append(f"a subscriber on {subject!r}" + (f" (queue {group!r})" if group else ""))
-    if info.num_waiting:
-        holders.append(f"{info.num_waiting} waiting pull request(s)")
-    if not holders:
-        return None
-    return (
-        f"joining durable consumer {name!r} on stream {stream!r}, which another program "
-        f"already reads: {', '.join(holders)}; each message goes to one of them, so the engine "
-        f"takes a share of theirs (use another ?durable= for the engine, or none)"
+        return
+    if not info.push_bound:
+        return
+    subject = info.config.deliver_subject or "?"
+    group = info.config.deliver_group
+    holder = f"a subscriber on {subject!r}" + (f" in queue group {group!r}" if group else "")
+    raise BusError(
+        f"durable consumer {name!r} on stream {stream!r} at {url} is already read by another "
+        f"program: {holder}",
+        hint="stop the other reader, or give this run another ?durable= (or none)",
     )

@@ -3,7 +3,9 @@
 A consumer group hands each entry to *one* of its consumers. If the engine
 joins the group a real service reads with, it silently takes a share of the
 service's requests; so joining a group that already has other consumers is
-a warning that names them.
+a warning that names them. Redis lists a consumer once it has read from the
+group (from its first ``XREADGROUP`` on Redis 7.2 and later, from its first
+entry before that), so a service that has read nothing yet may go unseen.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The README and docs say only what is true: every example in them runs here.
 
-(docs/plugins.md has its own test, next to the plugin it walks through.)
+(docs/plugins.md has its own test, next to the plugin it walks through;
+docs/real-services.md has its own in tests/integration, against real brokers.)
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ from scenario_engine.testing import run
 REPO = Path(__file__).resolve().parents[1]
 DOCS = [
     REPO / "README.md",
-    *sorted(p for p in (REPO / "docs").glob("*.md") if p.name != "plugins.md"),
+    # plugins.md and real-services.md have tests of their own (a plugin; real brokers)
+    *sorted(
+        p for p in (REPO / "docs").glob("*.md") if p.name not in ("plugins.md", "real-services.md")
+    ),
 ]
 _BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 

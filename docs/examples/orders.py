@@ -60,3 +60,17 @@ orders_faststream_nats = orders.named("orders-faststream-nats").service(
     env={"NATS_URL": "{{broker_url}}", "ORDERS_STREAM": "{{stream}}"},
     ready={"line": "started successfully"},
 )
+
+#: a real downstream ledger behind a flaky link: the fills the monitors saw, a third of them lost
+orders_ledger = (
+    orders_nats.named("orders-ledger")
+    .relay("order.filled", into="ledger.fill")
+    .chaos(Drop("ledger.fill", probability=0.3))
+    .service(
+        [sys.executable, str(SERVICES / "ledger_nats.py")],
+        name="ledger",
+        env={"NATS_URL": "{{broker_url}}"},
+        ready={"line": "ledger listening"},
+    )
+    .expect(Count("ledger.booked", min=1))
+)

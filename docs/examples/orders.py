@@ -74,3 +74,19 @@ orders_ledger = (
     )
     .expect(Count("ledger.booked", min=1))
 )
+
+# Redis Streams: the bus speaks each service's own format (?codec=flat, json or faststream)
+orders_redis = orders.named("orders-redis").service(
+    [sys.executable, str(SERVICES / "orders_redis.py")],
+    name="orders",
+    env={"REDIS_URL": "{{broker_url}}", "ORDERS_FORMAT": "{{orders_format}}"},
+    ready={"line": "reading order.request"},
+).vars(orders_format="flat")
+
+orders_faststream_redis = orders.named("orders-faststream-redis").service(
+    [sys.executable, "-m", "faststream", "run", "orders_faststream_redis:app"],
+    name="orders",
+    cwd=str(SERVICES),
+    env={"REDIS_URL": "{{broker_url}}"},
+    ready={"line": "started successfully"},
+)

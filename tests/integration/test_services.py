@@ -404,3 +404,45 @@ def test_signals_reach_the_whole_process_group_of_a_service(
     result = run(scenario, bus=nats_server.url, report_dir=tmp_path)
     assert result.passed, result.error
     assert not alive(int(child_pid.read_text()))
+
+
+class Witness:
+    """An in-process system that keeps what it is shown of the service's rejections."""
+
+    seen: list[str] = []
+
+    def __init__(self, bus: Any) -> None:
+        Witness.seen = []
+        bus.subscribe("order.rejected", lambda event: Witness.seen.append(event.payload["orderId"]))
+
+
+def test_in_process_systems_see_inbound_events_after_chaos(
+    nats_server: BrokerServer, tmp_path: Path
+) -> None:
+    result, events = play(ORDERS.orders_nats.system(Witness), nats_server.url, tmp_path)
+    assert result.passed, result.error
+    delivered = [e["payload"]["orderId"] for e in events
+                 if e["topic"] == "order.rejected" and e.get("status") != "dropped"]
+    dropped = [e for e in events if e["topic"] == "order.rejected" and e.get("status")]
+    assert dropped
+    assert Witness.seen == delivered
+
+
+def test_a_plan_file_starts_its_services_with_allow_services(
+    nats_server: BrokerServer, tmp_path: Path
+) -> None:
+    from scenario_engine.plan.codec import dump_file
+
+    command = script(tmp_path, "hello", """
+        print("ready", flush=True)
+        import time; time.sleep(60)
+    """)
+    plan = tmp_path / "plan.toml"
+    dump_file(Scenario("from-file").service(command, name="hello", ready={"line": "ready"})
+              .build(), plan)
+    refused = cli_play(plan, nats_server.url, tmp_path)
+    assert refused.exit_code == 2
+    allowed = cli_play(plan, nats_server.url, tmp_path, "--allow-services")
+    assert allowed.exit_code == 0, allowed.output
+    log = tmp_path / "reports" / "from-file" / "services" / "hello.log"
+    assert log.read_text() == "ready\n"

@@ -29,18 +29,18 @@ __all__ = ["Inbound", "merge_results"]
 Handler = Callable[[Event], None]
 
 
+def _nobody(event: Event) -> None:
+    """Until the run sets the observer."""
+
+
 class Inbound:
     """The run's one subscription to the bus, and the local fan-out behind inbound chaos."""
 
-    def __init__(
-        self,
-        own_prefix: str,
-        observe: Handler,
-        make_pipeline: Callable[[Handler], ChaosPipeline],
-    ) -> None:
+    def __init__(self, own_prefix: str, make_pipeline: Callable[[Handler], ChaosPipeline]) -> None:
         self._prefix = own_prefix
-        self._observe = observe
         self.pipeline = make_pipeline(self.deliver)
+        #: what sees every delivered event (the log, the monitors); the run sets it
+        self.observe: Handler = _nobody
         self._locals: list[tuple[TopicPattern, Handler]] = []
         self._routes: dict[str, tuple[Handler, ...]] = {}
         #: topics a readiness wait looks for, and those that arrived (before chaos)
@@ -50,7 +50,7 @@ class Inbound:
     def arrive(self, event: Event) -> None:
         """The handler of the run's ``*`` subscription."""
         if event.id.startswith(self._prefix):
-            self._observe(event)
+            self.observe(event)
             return
         if self.awaited and event.topic in self.awaited:
             self.arrived.add(event.topic)
@@ -58,7 +58,7 @@ class Inbound:
 
     def deliver(self, event: Event) -> None:
         """Where inbound chaos hands what it lets through (now, or later if delayed)."""
-        self._observe(event)
+        self.observe(event)
         if self._locals:
             self._fan_out(event)
 

@@ -215,7 +215,7 @@ class Run:
     def _held(self, event: Event, label: str) -> None:
         self.recorder.held_event(event, self.scheduler.now, label)
 
-    def _observer(self) -> Callable[[Event], None]:
+    def _observer(self, inbound: ChaosPipeline | None = None) -> Callable[[Event], None]:
         """What sees every delivered event: the log, then the monitors, then ``after=`` triggers."""
         delivered = self.recorder.delivered
         monitors = self.monitors.observe
@@ -232,28 +232,31 @@ class Run:
 
         if self.progress is not None:
             observe = self.progress.watching(observe)
-        inbound: ChaosPipeline | None = None
-        capabilities: frozenset[str] = getattr(self.bus, "capabilities", frozenset())
-        if "virtual_time" not in capabilities and self.plan.chaos:
-
-            def inbound_pipeline(deliver: Callable[[Event], None]) -> ChaosPipeline:
-                return ChaosPipeline(
-                    self.plan.chaos,
-                    registry=self.registry,
-                    rngs=self.rngs,
-                    scheduler=scheduler,
-                    deliver=deliver,
-                    dropped=self._dropped,
-                    phase=lambda: self.phase,
-                    new_id=self.new_id,
-                    held=self._held,
-                    direction="inbound",
-                )
-
-            self.inbound = Inbound(self._id_prefix, observe, inbound_pipeline)
-            inbound = self.inbound.pipeline
-            return self.inbound.arrive
         return observe
+
+    def _arrival(self) -> Callable[[Event], None]:
+        """The handler of the run's ``*`` subscription: the observer, behind inbound chaos on
+        a real bus (see :mod:`scenario_engine.runtime.inbound`)."""
+        capabilities: frozenset[str] = getattr(self.bus, "capabilities", frozenset())
+        if "virtual_time" in capabilities or not self.plan.chaos:
+            return self._observer()
+        inbound = self.inbound = Inbound(self._id_prefix, self._inbound_pipeline)
+        inbound.observe = self._observer(inbound.pipeline)
+        return inbound.arrive
+
+    def _inbound_pipeline(self, deliver: Callable[[Event], None]) -> ChaosPipeline:
+        return ChaosPipeline(
+            self.plan.chaos,
+            registry=self.registry,
+            rngs=self.rngs,
+            scheduler=self.scheduler,
+            deliver=deliver,
+            dropped=self._dropped,
+            phase=lambda: self.phase,
+            new_id=self.new_id,
+            held=self._held,
+            direction="inbound",
+        )
 
     def subscribe_local(self, pattern: str, handler: Callable[[Event], None]) -> None:
         """Subscribe a system, a ``do`` step or a relay: inbound events reach it after chaos."""
@@ -316,7 +319,7 @@ class Run:
         infrastructure: InfrastructureError | None = None
         try:
             self.bus.connect()
-            self.bus.subscribe("*", self._observer())
+            self.bus.subscribe("*", self._arrival())
             self._start_systems()
             self._start_relays()
             self.services.start()

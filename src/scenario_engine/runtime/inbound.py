@@ -6,7 +6,11 @@ An event this run did not make - a real service's reply, a hosted
 system's output - passes chaos when it *arrives*, before the event log,
 the monitors, the in-process systems and the relays see it: what a
 downstream consumer of a flaky link would see. An event is this run's own
-when its id carries the run's id prefix (every event the run makes does).
+when its id carries the run's id prefix (every event the run makes does),
+or - on a wire that carries the payload alone, so ids do not come back - when
+it matches, by topic and payload, one the run sent and has not seen again
+(:class:`Echoes`); then the run's own record of it, marks and all, is what
+is delivered.
 
 Inbound chaos is a second pipeline over the same plan nodes, with its own
 action instances and random streams (so what arrives never shifts a draw
@@ -16,17 +20,54 @@ came from); the report adds the two up per action.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
 
 import attrs
+import orjson
 
 from scenario_engine.events import Event, TopicPattern
 from scenario_engine.report.model import ChaosResult
 from scenario_engine.runtime.chaos_pipeline import ChaosPipeline
 
-__all__ = ["Inbound", "merge_results"]
+__all__ = ["Echoes", "Inbound", "merge_results"]
 
 Handler = Callable[[Event], None]
+
+
+class Echoes:
+    """The run's own events, recognised when they come back without their ids.
+
+    Each event the run sends is kept under its topic and payload until an
+    event with the same topic and payload arrives without the run's id;
+    copies (a ``Duplicate``) are matched one by one, oldest first.
+    """
+
+    def __init__(self) -> None:
+        self._sent: dict[tuple[str, bytes], deque[Event]] = {}
+
+    @staticmethod
+    def _key(event: Event) -> tuple[str, bytes] | None:
+        try:
+            return event.topic, orjson.dumps(event.payload, option=orjson.OPT_SORT_KEYS)
+        except TypeError:
+            return None
+
+    def sent(self, event: Event) -> None:
+        key = self._key(event)
+        if key is not None:
+            self._sent.setdefault(key, deque()).append(event)
+
+    def match(self, event: Event) -> Event | None:
+        """The run's own event that ``event`` is the echo of, if any (it is then forgotten)."""
+        key = self._key(event)
+        waiting = self._sent.get(key) if key is not None else None
+        if not waiting:
+            return None
+        own = waiting.popleft()
+        if not waiting:
+            del self._sent[key]  # type: ignore[arg-type]
+        return own
 
 
 def _nobody(event: Event) -> None:
@@ -39,6 +80,8 @@ class Inbound:
     def __init__(self, own_prefix: str, make_pipeline: Callable[[Handler], ChaosPipeline]) -> None:
         self._prefix = own_prefix
         self.pipeline = make_pipeline(self.deliver)
+        #: set when the wire may drop the run's ids (a codec that carries the payload alone)
+        self.echoes: Echoes | None = None
         #: what sees every delivered event (the log, the monitors); the run sets it
         self.observe: Handler = _nobody
         self._locals: list[tuple[TopicPattern, Handler]] = []
@@ -52,6 +95,11 @@ class Inbound:
         if event.id.startswith(self._prefix):
             self.observe(event)
             return
+        if self.echoes is not None:
+            own = self.echoes.match(event)
+            if own is not None:
+                self.observe(own)
+                return
         if self.awaited and event.topic in self.awaited:
             self.arrived.add(event.topic)
         self.pipeline.send(event)

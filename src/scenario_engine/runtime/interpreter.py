@@ -33,7 +33,7 @@ from scenario_engine.runtime import interrupts
 from scenario_engine.runtime.census import TopicCensus, declared_topics
 from scenario_engine.runtime.chaos_pipeline import ChaosPipeline
 from scenario_engine.runtime.generation import GeneratorState
-from scenario_engine.runtime.inbound import Inbound, merge_results
+from scenario_engine.runtime.inbound import Echoes, Inbound, merge_results
 from scenario_engine.runtime.monitoring import MonitorSet, Watcher
 from scenario_engine.runtime.options import RunOptions
 from scenario_engine.runtime.progress import attach as attach_progress
@@ -238,10 +238,21 @@ class Run:
         """The handler of the run's ``*`` subscription: the observer, behind inbound chaos on
         a real bus (see :mod:`scenario_engine.runtime.inbound`)."""
         capabilities: frozenset[str] = getattr(self.bus, "capabilities", frozenset())
-        if "virtual_time" in capabilities or not self.plan.chaos:
+        # a wire format other than the engine's own may not carry the run's ids back
+        foreign_wire = "codec=" in self.bus_url or bool(getattr(self.plan, "topics", ()))
+        if "virtual_time" in capabilities or not (self.plan.chaos or foreign_wire):
             return self._observer()
         inbound = self.inbound = Inbound(self._id_prefix, self._inbound_pipeline)
         inbound.observe = self._observer(inbound.pipeline)
+        if foreign_wire:
+            echoes = inbound.echoes = Echoes()
+            publish = self.bus.publish
+
+            def sent(event: Event) -> None:
+                echoes.sent(event)
+                publish(event)
+
+            self.pipeline.deliver = sent
         return inbound.arrive
 
     def _inbound_pipeline(self, deliver: Callable[[Event], None]) -> ChaosPipeline:

@@ -25,6 +25,7 @@ GUIDE = REPO / "docs" / "real-services.md"
 _BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 #: the bus the guide's commands name, replaced by the test's own server
 GUIDE_BUS = "nats://127.0.0.1:4222"
+GUIDE_REDIS = "redis://127.0.0.1:6379/0"
 
 
 def blocks(language: str) -> list[str]:
@@ -43,16 +44,51 @@ def test_the_readme_links_the_guide_from_its_first_screen() -> None:
     assert "(docs/real-services.md)" in first_screen
 
 
-@pytest.mark.parametrize("command", blocks("bash"), ids=lambda c: c.split(" -k ")[1].split()[0])
+def commands() -> list[str]:
+    return [line for block in blocks("bash") for line in block.splitlines() if line.strip()]
+
+
+def command_id(command: str) -> str:
+    name = command.split(" -k ")[1].split(maxsplit=1)[0]
+    codec = command.partition("?codec=")[2].partition('"')[0]
+    return f"{name}-{codec}" if codec else name
+
+
+def codecs_installed() -> bool:
+    from importlib.metadata import entry_points
+
+    names = {ep.name for ep in entry_points(group="scenario_engine.codecs")}
+    return {"json", "flat", "faststream"} <= names
+
+
+#: the Redis commands need the bus's codecs; strict, so the mark must go once they pass
+needs_codecs = pytest.mark.xfail(
+    not codecs_installed(), strict=True,
+    reason="needs the Redis codecs json, flat and faststream (entry points scenario_engine.codecs)",
+)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [pytest.param(c, marks=[needs_codecs] if GUIDE_REDIS in c else [], id=command_id(c))
+     for c in commands()],
+)
 def test_each_command_of_the_guide_prints_what_the_guide_shows(
-    command: str, nats_server: BrokerServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    command: str, request: pytest.FixtureRequest, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.chdir(REPO)
-    args = shlex.split(command.strip().replace(GUIDE_BUS, nats_server.url))
+    if GUIDE_REDIS in command:
+        server: BrokerServer = request.getfixturevalue("redis_server")
+        command = command.replace(GUIDE_REDIS, server.url)
+    else:
+        server = request.getfixturevalue("nats_server")
+        command = command.replace(GUIDE_BUS, server.url)
+    args = shlex.split(command.strip())
     assert args[:2] == ["scenario", "play"]
     result = CliRunner().invoke(main, [*args[1:], "--report-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    if "-k orders-nats " in command:
+    if "-k orders-nats " in command or "-k orders-redis " in command:
         [shown] = [b for b in blocks("text") if "assertions: 5/5 held" in b]
         for line in shown.splitlines():
             assert line in result.output.splitlines(), line

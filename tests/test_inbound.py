@@ -18,9 +18,17 @@ import attrs
 
 from scenario_engine import Count, Delay, Drop, Duplicate, Scenario
 from scenario_engine.events import Event, TopicPattern
+from scenario_engine.report.rundir import latest
 from scenario_engine.runtime.interpreter import Run
 from scenario_engine.runtime.options import RunOptions
 from scenario_engine.testing import read_events
+
+
+def run_dir(base: Path, scenario: str) -> Path:
+    """The newest run folder of ``scenario`` under the report directory ``base``."""
+    found = latest(base / scenario)
+    assert found is not None, f"no run of {scenario!r} under {base}"
+    return found
 
 
 class ServiceBus:
@@ -75,7 +83,7 @@ ORDERS = (
 def play(bus: ServiceBus, tmp_path: Path, url: str = "test://") -> tuple[Any, list[dict[str, Any]]]:
     options = RunOptions(report_dir=tmp_path, bus=url, settle=0.05)
     result = Run(ORDERS.build(), options, bus=bus).execute()
-    return result, read_events(tmp_path / "inbound" / "events.jsonl")
+    return result, read_events(run_dir(tmp_path, "inbound") / "events.jsonl")
 
 
 def check(result: Any, events: list[dict[str, Any]], bus: ServiceBus) -> None:

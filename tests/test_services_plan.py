@@ -17,6 +17,7 @@ from scenario_engine.dsl.spec import SpecError
 from scenario_engine.errors import PlanError
 from scenario_engine.plan.codec import dumps, loads
 from scenario_engine.plan.topics import known_topics, unmatched_chaos
+from scenario_engine.report.rundir import latest
 from scenario_engine.runtime.services import service_environment
 from scenario_engine.testing import run
 
@@ -25,9 +26,16 @@ ORDERS = (
     .bus("nats://127.0.0.1:4222")
     .service("faststream run orders:app", name="orders", cwd="services",
              env={"NATS_URL": "{{broker_url}}"}, ready={"line": "started successfully"},
-             ready_timeout="20s", grace="2s")
+             ready_timeout="20s", grace="2s", publishes=["order.accepted", "order.filled"])
     .publish("order.request", {"orderId": "o-{{index}}"}, repeat=3)
 )
+
+
+def run_dir(base: Path, scenario: str) -> Path:
+    """The newest run folder of ``scenario`` under the report directory ``base``."""
+    found = latest(base / scenario)
+    assert found is not None, f"no run of {scenario!r} under {base}"
+    return found
 
 
 def problem(call: object) -> str:
@@ -47,6 +55,7 @@ def test_a_service_round_trips_through_a_plan_file() -> None:
         'ready_line = "started successfully"\n'
         'ready_timeout = "20s"\n'
         'grace = "2s"\n'
+        'publishes = [\n    "order.accepted",\n    "order.filled",\n]\n'
         "\n"
         "[plans.services.env]\n"
         'NATS_URL = "{{broker_url}}"\n'
@@ -125,7 +134,8 @@ def test_show_prints_a_service_in_full(tmp_path: Path) -> None:
     assert (
         "  services (programs the run starts):\n"
         "    service('faststream run orders:app', name='orders', cwd='services', "
-        "env={'NATS_URL': '{{broker_url}}'}, ready={'line': 'started successfully'})\n"
+        "env={'NATS_URL': '{{broker_url}}'}, ready={'line': 'started successfully'}, "
+        "publishes=('order.accepted', 'order.filled'))\n"
     ) in result.output
 
 
@@ -192,7 +202,7 @@ def test_chaos_that_matched_nothing_is_listed_in_the_summary_and_the_report(
         "  chaos never matched: Drop('order.request', where={'orderId': 'o-9'}) (expected topics "
         "order.request; events on order.request came through, but none met its triggers)\n"
     ) in result.output
-    report = (tmp_path / "typo" / "report.json").read_text()
+    report = (run_dir(tmp_path, "typo") / "report.json").read_text()
     assert report.count('"never_matched": true') == 2
 
 

@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from scenario_engine import Count, Scenario
 from scenario_engine.cli import main
 from scenario_engine.report.model import RunResult
+from scenario_engine.report.rundir import latest
 from scenario_engine.testing import read_events, run
 from scenario_engine.testing.servers import BrokerServer, free_port
 
@@ -28,6 +29,13 @@ pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "docs" / "examples"
+
+
+def run_dir(base: Path, scenario: str) -> Path:
+    """The newest run folder of ``scenario`` under the report directory ``base``."""
+    found = latest(base / scenario)
+    assert found is not None, f"no run of {scenario!r} under {base}"
+    return found
 
 
 def load_examples() -> ModuleType:
@@ -96,7 +104,7 @@ def test_a_plain_nats_py_service_is_started_and_driven_unchanged(
 ) -> None:
     result, events = play(ORDERS.orders_nats, nats_server.url, tmp_path)
     check_orders(result, events)
-    log = (tmp_path / "orders-nats" / "services" / "orders.log").read_text()
+    log = (run_dir(tmp_path, "orders-nats") / "services" / "orders.log").read_text()
     # it got SIGTERM and stopped cleanly, after every order it had seen
     assert log.splitlines()[-1].startswith("orders service stopped after ")
 
@@ -106,7 +114,7 @@ def test_a_faststream_service_on_jetstream_is_started_and_driven_unchanged(
 ) -> None:
     result, events = play(ORDERS.orders_faststream_nats, jetstream(nats_server), tmp_path)
     check_orders(result, events)
-    log = (tmp_path / "orders-faststream-nats" / "services" / "orders.log").read_text()
+    log = (run_dir(tmp_path, "orders-faststream-nats") / "services" / "orders.log").read_text()
     assert "FastStream app started successfully" in log
 
 
@@ -161,7 +169,7 @@ def test_a_faststream_service_on_redis_streams_is_started_and_driven_unchanged(
     result, events = play(ORDERS.orders_faststream_redis, f"{redis_server.url}?codec=faststream",
                           tmp_path)
     check_orders(result, events)
-    log = (tmp_path / "orders-faststream-redis" / "services" / "orders.log").read_text()
+    log = (run_dir(tmp_path, "orders-faststream-redis") / "services" / "orders.log").read_text()
     assert "FastStream app started successfully" in log
 
 
@@ -260,7 +268,7 @@ def test_a_service_that_crashes_mid_run_fails_the_run_and_stops_it(
         "      ready\n"
         "      segfault in the order book\n"
     ) in result.output
-    events = read_events(tmp_path / "reports" / "crash" / "events.jsonl")
+    events = read_events(run_dir(tmp_path / "reports", "crash") / "events.jsonl")
     assert len(events) < 100  # the run stopped instead of publishing on for 10 s
 
 
@@ -281,7 +289,8 @@ def test_a_service_that_ignores_sigterm_is_killed_after_its_grace(
     result = run(scenario, bus=nats_server.url, report_dir=tmp_path)
     assert result.passed, result.error
     assert not alive(int(pid_file.read_text()))
-    assert "not stopping" in (tmp_path / "stubborn" / "services" / "stubborn.log").read_text()
+    log = run_dir(tmp_path, "stubborn") / "services" / "stubborn.log"
+    assert "not stopping" in log.read_text()
 
 
 def test_a_service_is_ready_once_it_publishes_on_its_ready_topic_or_opens_its_port(
@@ -333,7 +342,7 @@ def test_the_service_is_told_the_bus_and_env_values_name_it_as_templates(
                 .service(command, name="env", ready={"line": "done"},
                          env={"NATS_URL": "{{broker_url}}", "TENANT": "t-{{tenant}}"}))
     run(scenario, bus=bus, report_dir=tmp_path)
-    log = (tmp_path / "env" / "services" / "env.log").read_text().splitlines()
+    log = (run_dir(tmp_path, "env") / "services" / "env.log").read_text().splitlines()
     assert log[:6] == [
         f"SCENARIO_BUS_URL={bus}",
         f"SCENARIO_BROKER_URL={nats_server.url}",
@@ -391,7 +400,7 @@ def test_chaos_on_a_topic_nothing_carries_is_listed_as_never_matched(
         "  chaos never matched: Delay('order.filld', ms=30) (expected topics order.filld; "
         "no event on them came through chaos)\n"
     ) in played.output
-    report = (tmp_path / "reports" / "typo" / "report.json").read_text()
+    report = (run_dir(tmp_path / "reports", "typo") / "report.json").read_text()
     assert '"never_matched": true' in report
 
 
@@ -444,5 +453,27 @@ def test_a_plan_file_starts_its_services_with_allow_services(
     assert refused.exit_code == 2
     allowed = cli_play(plan, nats_server.url, tmp_path, "--allow-services")
     assert allowed.exit_code == 0, allowed.output
-    log = tmp_path / "reports" / "from-file" / "services" / "hello.log"
+    log = run_dir(tmp_path / "reports", "from-file") / "services" / "hello.log"
     assert log.read_text() == "ready\n"
+
+
+def test_silence_on_a_topic_a_service_says_it_publishes_is_a_verdict(
+    nats_server: BrokerServer, tmp_path: Path
+) -> None:
+    from scenario_engine import Never
+
+    quiet = ORDERS.orders_nats.named("quiet").expect(Never("order.failed"))
+    declared = run(quiet, bus=nats_server.url, report_dir=tmp_path, settle=0.5)
+    undeclared_plan = quiet.build()
+    service = undeclared_plan.services[0]
+    assert service.publishes == ()
+    told = ORDERS.orders.named("told").service(
+        service.command, name="orders", env=dict(service.env),
+        ready={"line": service.ready_line}, publishes=("order.accepted", "order.failed"),
+    ).expect(Never("order.failed"))
+    result = run(told, bus=nats_server.url, report_dir=tmp_path, settle=0.5)
+    [never_quiet] = [a for a in declared.assertions if a.label == "Never('order.failed')"]
+    [never_told] = [a for a in result.assertions if a.label == "Never('order.failed')"]
+    assert never_quiet.stats.get("vacuous")
+    assert never_told.passed
+    assert not never_told.stats.get("vacuous")

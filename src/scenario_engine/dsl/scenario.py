@@ -313,7 +313,8 @@ class Scenario:
         """A real program started for the run, e.g. ``.service("faststream run orders:app",
         ready={"line": "started"})``: it gets the bus address in ``SCENARIO_BUS_URL`` (see
         docs/real-services.md), is waited for, and is stopped at the end (SIGTERM, then
-        SIGKILL after ``grace``); ``env=``, ``cwd=``, ``name=``, ``ready_timeout=``."""
+        SIGKILL after ``grace``); ``env=``, ``cwd=``, ``name=``, ``ready_timeout=``,
+        ``publishes=`` (topics it may publish on, as a system's ``publishes``)."""
         from scenario_engine.dsl.service import service_node
 
         node = service_node(command, where=self._where("service(...)"), **options)

@@ -43,6 +43,14 @@ def _ready(ready: Any, where: str) -> dict[str, Any]:
                                     f"(got {ready!r})", _READY_HINT)])
 
 
+def _topics(value: Any, where: str) -> tuple[str, ...]:
+    topics = (value,) if isinstance(value, str) else value
+    if isinstance(topics, Sequence) and all(isinstance(t, str) and t for t in topics):
+        return tuple(topics)
+    raise SpecError([Problem(where, f"publishes must list topic names (got {value!r})",
+                             "publishes=('order.accepted', 'order.rejected')")])
+
+
 def _seconds(value: Any, name: str, where: str) -> float:
     try:
         return parse_duration(value)
@@ -60,6 +68,7 @@ def service_node(
     ready: Any = None,
     ready_timeout: Any = 30.0,
     grace: Any = 5.0,
+    publishes: Any = (),
 ) -> ServiceNode:
     """The node for one service; raises :class:`SpecError` naming the bad argument."""
     text = _command(command, where)
@@ -74,6 +83,7 @@ def service_node(
         cwd=None if cwd is None else str(cwd),
         ready_timeout=_seconds(ready_timeout, "ready_timeout", where),
         grace=_seconds(grace, "grace", where),
+        publishes=_topics(publishes, where),
         **_ready(ready, where),
     )
     from scenario_engine.plan.nodes import Plan

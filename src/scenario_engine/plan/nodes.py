@@ -126,7 +126,8 @@ class ServiceNode:
     one); it is ready once a line of its output matches ``ready_line``, an
     event arrives on ``ready_topic``, or ``127.0.0.1:ready_port`` accepts a
     connection, within ``ready_timeout``. ``grace`` is how long it has to exit
-    after SIGTERM before SIGKILL.
+    after SIGTERM before SIGKILL. ``publishes`` lists topics it may publish on
+    (so silence on one of them is a verdict, as for a system's ``publishes``).
     """
 
     command: str
@@ -138,6 +139,7 @@ class ServiceNode:
     ready_port: int | None = None
     ready_timeout: float = 30.0
     grace: float = 5.0
+    publishes: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)

@@ -55,6 +55,8 @@ def describe_service(node: ServiceNode) -> str:
         value = getattr(node, f"ready_{kind}")
         if value is not None:
             parts.append(f"ready={{{kind!r}: {value!r}}}")
+    if node.publishes:
+        parts.append(f"publishes={node.publishes!r}")
     return "service(" + ", ".join(parts) + ")"
 
 

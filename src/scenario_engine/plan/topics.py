@@ -42,7 +42,8 @@ def known_topics(plan: Plan) -> list[str]:
             found += step.topics
     for relay in plan.relays:
         found += (relay.source, relay.target)
-    found += [s.ready_topic for s in plan.services if s.ready_topic]
+    for service in plan.services:
+        found += [*service.publishes, *([service.ready_topic] if service.ready_topic else [])]
     for declared in getattr(plan, "topics", ()):  # ``.topic(name, ...)`` declarations
         name = declared if isinstance(declared, str) else getattr(declared, "name", None)
         if isinstance(name, str):

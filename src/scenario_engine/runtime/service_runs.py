@@ -92,7 +92,10 @@ class ServiceRuns:
             run.scheduler.catch_up()
             run.poll(timeout)
 
+        census = getattr(run.monitors, "census", None)
         for node in services:
+            if census is not None:  # silence on a topic a service says it publishes is a verdict
+                census.declare([*node.publishes, *filter(None, [node.ready_topic])])
             process = ServiceProcess(
                 node, bus_url=run.bus_url, variables=run.variables, directory=run.directory
             )

@@ -186,8 +186,8 @@ def render_html(result: RunResult) -> str:
                     (
                         f"<code>{_e(c.label)}</code>",
                         _e(c.effect),
-                        str(c.applied),
-                        str(c.matched),
+                        str(c.applied) + (f" ({c.inbound} inbound)" if c.inbound else ""),
+                        "never matched" if c.never_matched else str(c.matched),
                         _e(
                             " · ".join(
                                 x

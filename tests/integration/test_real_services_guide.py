@@ -54,24 +54,9 @@ def command_id(command: str) -> str:
     return f"{name}-{codec}" if codec else name
 
 
-def codecs_installed() -> bool:
-    from importlib.metadata import entry_points
-
-    names = {ep.name for ep in entry_points(group="scenario_engine.codecs")}
-    return {"json", "flat", "faststream"} <= names
-
-
-#: the Redis commands need the bus's codecs; strict, so the mark must go once they pass
-needs_codecs = pytest.mark.xfail(
-    not codecs_installed(), strict=True,
-    reason="needs the Redis codecs json, flat and faststream (entry points scenario_engine.codecs)",
-)
-
-
 @pytest.mark.parametrize(
     "command",
-    [pytest.param(c, marks=[needs_codecs] if GUIDE_REDIS in c else [], id=command_id(c))
-     for c in commands()],
+    [pytest.param(c, id=command_id(c)) for c in commands()],
 )
 def test_each_command_of_the_guide_prints_what_the_guide_shows(
     command: str, request: pytest.FixtureRequest, tmp_path: Path,

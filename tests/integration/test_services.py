@@ -1,4 +1,4 @@
-"""Services started by the run: real programs, unchanged, on a real NATS server.
+"""Services started by the run: real programs, unchanged, on real NATS and Redis servers.
 
 The order services and playbooks are the guide's own (docs/examples/); each
 run is cross-checked against its event log: every reply the service sent is
@@ -133,26 +133,9 @@ def test_doubled_requests_to_a_service_that_is_not_idempotent_fail_naming_the_or
 
 
 # --------------------------------------------------------------------------- Redis Streams
+# the services read and write their own formats: the bus speaks them through its codecs
 
 
-def codecs_installed() -> bool:
-    """Whether the bus can speak the services' own formats on Redis (json, flat, faststream)."""
-    from importlib.metadata import entry_points
-
-    names = {ep.name for ep in entry_points(group="scenario_engine.codecs")}
-    return {"json", "flat", "faststream"} <= names
-
-
-#: the Redis services read and write their own formats: they need the bus's codecs. Until
-#: those are installed these tests are expected to fail (the services cannot read what the
-#: engine writes); strict, so they fail loudly once they pass and the mark must go.
-needs_codecs = pytest.mark.xfail(
-    not codecs_installed(), strict=True,
-    reason="needs the Redis codecs json, flat and faststream (entry points scenario_engine.codecs)",
-)
-
-
-@needs_codecs
 @pytest.mark.parametrize("wire", ["flat", "json"])
 def test_a_plain_redis_py_xreadgroup_service_is_started_and_driven_unchanged(
     wire: str, redis_server: BrokerServer, tmp_path: Path
@@ -162,7 +145,6 @@ def test_a_plain_redis_py_xreadgroup_service_is_started_and_driven_unchanged(
     check_orders(result, events)
 
 
-@needs_codecs
 def test_a_faststream_service_on_redis_streams_is_started_and_driven_unchanged(
     redis_server: BrokerServer, tmp_path: Path
 ) -> None:

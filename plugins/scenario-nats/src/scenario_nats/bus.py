@@ -451,10 +451,10 @@ class NatsBus:
                                ordered_consumer=True, idle_heartbeat=_HEARTBEAT, config=config,
                                pending_msgs_limit=0, pending_bytes_limit=0)
         else:
-            durable = self._durable_name(pattern)
+            durable = self._durable_name(name)
             await check_durable_free(js, self._stream.name, durable, self.url)
             await js.subscribe(subject, stream=self._stream.name, cb=on_message,
-                               durable=self._durable_name(name), manual_ack=True,
+                               durable=durable, manual_ack=True,
                                config=config, pending_msgs_limit=0, pending_bytes_limit=0)
 
     def _durable_name(self, pattern: str) -> str:

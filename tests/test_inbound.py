@@ -137,3 +137,17 @@ def test_the_runs_own_events_without_ids_and_without_a_codec_are_taken_for_inbou
     result, _ = play(bus, tmp_path)
     assert {c.label: c.applied for c in result.chaos}[
         "Duplicate('order.request', where={'orderId': 'o-3'})"] == 3
+
+
+def test_echoes_that_never_come_are_forgotten_oldest_first() -> None:
+    from scenario_engine.runtime.inbound import Echoes
+
+    echoes = Echoes()
+    echoes.LIMIT = 3
+    sent = [Event(topic="t", payload=n, id=f"r-{n}") for n in range(5)]
+    for event in sent:
+        echoes.sent(event)
+    assert echoes.match(Event(topic="t", payload=0)) is None
+    assert echoes.match(Event(topic="t", payload=1)) is None
+    assert echoes.match(Event(topic="t", payload=4)) is sent[4]
+    assert echoes.match(Event(topic="t", payload=4)) is None

@@ -43,8 +43,12 @@ class Echoes:
     copies (a ``Duplicate``) are matched one by one, oldest first.
     """
 
+    #: events kept waiting for their echo at most (the oldest are forgotten past it)
+    LIMIT = 1 << 16
+
     def __init__(self) -> None:
         self._sent: dict[tuple[str, bytes], deque[Event]] = {}
+        self._waiting = 0
 
     @staticmethod
     def _key(event: Event) -> tuple[str, bytes] | None:
@@ -55,8 +59,17 @@ class Echoes:
 
     def sent(self, event: Event) -> None:
         key = self._key(event)
-        if key is not None:
-            self._sent.setdefault(key, deque()).append(event)
+        if key is None:
+            return
+        self._sent.setdefault(key, deque()).append(event)
+        self._waiting += 1
+        if self._waiting > self.LIMIT:  # echoes that never come (a topic not read back)
+            oldest = next(iter(self._sent))
+            waiting = self._sent[oldest]
+            waiting.popleft()
+            self._waiting -= 1
+            if not waiting:
+                del self._sent[oldest]
 
     def match(self, event: Event) -> Event | None:
         """The run's own event that ``event`` is the echo of, if any (it is then forgotten)."""
@@ -65,6 +78,7 @@ class Echoes:
         if not waiting:
             return None
         own = waiting.popleft()
+        self._waiting -= 1
         if not waiting:
             del self._sent[key]  # type: ignore[arg-type]
         return own

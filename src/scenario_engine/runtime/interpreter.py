@@ -230,9 +230,7 @@ class Run:
             if inbound is not None and inbound.watching:
                 inbound.observe(event)
 
-        if self.progress is not None:
-            observe = self.progress.watching(observe)
-        return observe
+        return observe if self.progress is None else self.progress.watching(observe)
 
     def _arrival(self) -> Callable[[Event], None]:
         """The handler of the run's ``*`` subscription: the observer, behind inbound chaos on

@@ -27,6 +27,15 @@ class Event:
     produced; ``source`` tells who published it (``engine``, ``system``,
     ``chaos``, ``relay``); ``marks`` names the chaos actions that touched it.
 
+    Events that come in from a real bus carry two more stamps, set by the bus
+    at receipt and ignored by ``==``: ``arrived`` is ``time.monotonic()`` when
+    the bus client received the message (in its reader thread or callback,
+    not when the engine got round to polling), which the engine turns into
+    the event's ``time`` on the run's clock; ``broker_time`` is when the
+    broker stored it, in Unix seconds by the broker's clock (Redis: the entry
+    id's milliseconds; JetStream: the message's metadata timestamp), or None
+    where the bus has no such stamp (core NATS, the memory bus).
+
     Treat events as values: the engine stamps ``seq`` and ``time`` in place
     on delivery, so code that emits one event twice emits copies
     (:func:`attrs.evolve`).
@@ -42,6 +51,8 @@ class Event:
     cycle: int = 0
     source: str = "engine"
     marks: tuple[str, ...] = ()
+    arrived: float | None = attrs.field(default=None, eq=False)
+    broker_time: float | None = attrs.field(default=None, eq=False)
 
 
 def payload_get(payload: Any, path: str, default: Any = None) -> Any:

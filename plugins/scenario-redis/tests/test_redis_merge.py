@@ -5,11 +5,30 @@ from __future__ import annotations
 from scenario_redis.merge import StreamMerger, order_key
 
 
-def test_the_key_is_the_millisecond_then_the_publisher_count() -> None:
-    """Orders by the entry id's millisecond, then by the n field of scenario entries."""
-    assert order_key(b"1700-0", {b"payload": b"1", b"n": b"42"}) == (1700, 42)
-    assert order_key(b"1700-3", {b"other": b"x"}) == (1700, 3)
-    assert order_key(b"1700-3", {b"n": b"not ours"}) == (1700, 3)
+def test_the_key_is_the_millisecond_the_read_then_engine_entries_by_count() -> None:
+    """Orders by the entry id's millisecond, the read, engine entries first (by n), then
+    other programs' entries by sequence."""
+    assert order_key(b"1700-0", {b"payload": b"1", b"n": b"42"}, 7) == (1700, 7, 0, 42)
+    assert order_key(b"1700-3", {b"other": b"x"}, 7) == (1700, 7, 1, 3)
+    assert order_key(b"1700-3", {b"n": b"not ours"}) == (1700, 0, 1, 3)
+
+
+def test_a_foreign_reply_in_the_same_millisecond_and_read_follows_the_request() -> None:
+    """A reply that another program wrote in its request's millisecond comes after it, even
+    when its sequence number is smaller than the engine's count."""
+    merger: StreamMerger[str] = StreamMerger()
+    request = order_key(b"1700-0", {b"payload": b"{}", b"n": b"57"}, 3)
+    reply = order_key(b"1700-0", {b"orderId": b"o-1"}, 3)
+    assert merger.merge({b"replies": [(reply, "reply")], b"requests": [(request, "request")]}) \
+        == ["request", "reply"]
+
+
+def test_a_later_read_comes_after_an_earlier_one_within_a_millisecond() -> None:
+    """What a later XREAD returned was written after what an earlier one returned."""
+    merger: StreamMerger[str] = StreamMerger()
+    early = order_key(b"1700-5", {b"orderId": b"o-1"}, 1)
+    late = order_key(b"1700-0", {b"payload": b"{}", b"n": b"1"}, 2)
+    assert merger.merge({b"b": [(late, "late")], b"a": [(early, "early")]}) == ["early", "late"]
 
 
 def test_streams_read_together_are_interleaved_by_key() -> None:

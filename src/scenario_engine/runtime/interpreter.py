@@ -30,10 +30,12 @@ from scenario_engine.registry import Registry, default_registry
 from scenario_engine.report import rundir
 from scenario_engine.report.model import AssertionResult, RunResult, StepResult
 from scenario_engine.runtime import interrupts
+from scenario_engine.runtime.arrival import ArrivalClock
 from scenario_engine.runtime.census import TopicCensus, declared_topics
 from scenario_engine.runtime.chaos_pipeline import ChaosPipeline
 from scenario_engine.runtime.generation import GeneratorState
 from scenario_engine.runtime.inbound import Echoes, Inbound, merge_results
+from scenario_engine.runtime.interest import judged_topics
 from scenario_engine.runtime.monitoring import MonitorSet, Watcher
 from scenario_engine.runtime.options import RunOptions
 from scenario_engine.runtime.progress import attach as attach_progress
@@ -219,11 +221,11 @@ class Run:
         """What sees every delivered event: the log, then the monitors, then ``after=`` triggers."""
         delivered = self.recorder.delivered
         monitors = self.monitors.observe
-        scheduler = self.scheduler
+        arrival = ArrivalClock(self.scheduler)
         pipeline = self.pipeline
 
         def observe(event: Event) -> None:
-            delivered(event, scheduler.now)
+            delivered(event, arrival(event))
             monitors(event)
             if pipeline.watching:
                 pipeline.observe(event)
@@ -329,6 +331,9 @@ class Run:
         try:
             self.bus.connect()
             self.bus.subscribe("*", self._arrival())
+            declare = getattr(self.bus, "declare", None)
+            if declare is not None:  # read what the verdicts judge from the first moment
+                declare(judged_topics(self.plan, self.monitors.topics()))
             self._start_systems()
             self._start_relays()
             self.services.start()
@@ -395,7 +400,8 @@ class Run:
             def forward(event: Event, target: str = target) -> None:
                 self.send(
                     attrs.evolve(
-                        event, topic=target, id=self.new_id(), seq=0, source="relay", marks=()
+                        event, topic=target, id=self.new_id(), seq=0, source="relay", marks=(),
+                        arrived=None, broker_time=None,
                     )
                 )
 

@@ -82,6 +82,10 @@ class MonitorSet:
         self._slots.append(slot)
         self._routes.clear()
 
+    def topics(self) -> set[str]:
+        """Every topic pattern some assertion watches."""
+        return {pattern for slot in self._slots for pattern in slot.topics.patterns}
+
     def watch(self, watcher: Watcher) -> None:
         self._watchers.append(watcher)
         self._routes.clear()

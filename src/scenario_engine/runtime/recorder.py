@@ -10,6 +10,14 @@ parses. ``seq`` is the line number: witnesses in reports point at it.
 Statuses: a delivered event has none; ``"held"`` is an event chaos holds
 back (a reorder window, a buffering outage) and delivers later, where its
 delivery line says ``"released"``; ``"dropped"`` is an event chaos lost.
+
+A line has ``seq``, ``t`` (clock seconds: when the event arrived, see
+:mod:`scenario_engine.runtime.arrival`), ``cycle``, ``topic``, ``source``,
+``id``, ``payload``, and where they apply ``key``, ``headers``, ``chaos``
+(the marks), ``status`` and ``broker_time`` (when the broker stored the
+event, Unix seconds by the broker's clock: Redis entry ids, JetStream
+metadata). Readers ignore keys they do not know, so lines written before a
+key existed still read.
 """
 
 from __future__ import annotations
@@ -107,6 +115,8 @@ class Recorder:
             record["chaos"] = event.marks
         if status is not None:
             record["status"] = status
+        if event.broker_time is not None:
+            record["broker_time"] = event.broker_time
         return record
 
     def delivered(self, event: Event, now: float) -> None:
@@ -123,22 +133,19 @@ class Recorder:
             return
         if event.key is None and not event.headers and not event.marks:
             # the common case, spelled out: no optional fields to look at
+            record = {
+                "seq": seq,
+                "t": round(now, 6),
+                "cycle": event.cycle,
+                "topic": topic,
+                "source": event.source,
+                "id": event.id,
+                "payload": event.payload,
+            }
+            if event.broker_time is not None:
+                record["broker_time"] = event.broker_time
             try:
-                self._file.write(
-                    _dumps(
-                        {
-                            "seq": seq,
-                            "t": round(now, 6),
-                            "cycle": event.cycle,
-                            "topic": topic,
-                            "source": event.source,
-                            "id": event.id,
-                            "payload": event.payload,
-                        },
-                        default=_default,
-                        option=_OPTIONS,
-                    )
-                )
+                self._file.write(_dumps(record, default=_default, option=_OPTIONS))
                 self._count(topic, seq)
                 return
             except TypeError:

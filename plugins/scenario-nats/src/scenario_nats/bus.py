@@ -14,6 +14,17 @@ server drops a copy it already has.
 
 Reconnects are nats-py's own, with an exponential delay (50 ms doubling to
 2 s) chosen by this bus, counted in :attr:`NatsBus.stats` and logged.
+Inbound events are stamped in the client's callback as they are received
+(``Event.arrived``); on JetStream they also carry the time the server stored
+them (``Event.broker_time``, from the message's metadata), which bounds the
+arrival when this process was slow to take the message
+(:mod:`scenario_engine.buses.stamps`). The engine records and judges them at
+arrival.
+
+Topics the run judges (:meth:`NatsBus.declare`) are added to a managed
+JetStream stream at connect, so what a service publishes on them is stored
+(and read) from the first moment; core NATS needs nothing for that.
+
 During an outage nats-py buffers publishes and sends them after the
 reconnect; an outage longer than ``outage`` seconds raises
 :class:`~scenario_engine.errors.BusError`.
@@ -46,6 +57,7 @@ from nats.aio.client import Server
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
+from scenario_engine.buses.stamps import ArrivalBound
 from scenario_engine.buses.url import scrub
 from scenario_engine.codecs.routing import TopicMap, codec_from_url
 from scenario_engine.codecs.undecoded import Undecoded
@@ -69,6 +81,18 @@ Delivery = tuple[Handler, Event, "Msg | None"]
 _BATCHES_IN_FLIGHT = 64
 _PENDING_BYTES = 64 * 1024 * 1024  # what nats-py may buffer during a reconnect
 _HEARTBEAT = 1.0  # ordered consumers notice a lost consumer after two missed beats
+
+
+def broker_time(reply: str) -> float | None:
+    """When JetStream stored a message, in Unix seconds: the timestamp in its ack subject
+    (``$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ns>.<pending>``, or the
+    longer form with a domain and an account hash); None for anything else."""
+    tokens = reply.split(".")
+    count = len(tokens)
+    if count < 9 or tokens[0] != "$JS" or tokens[1] != "ACK":
+        return None
+    stamp = tokens[7] if count == 9 else tokens[9] if count >= 11 else ""
+    return int(stamp) / 1e9 if stamp.isdigit() else None
 
 
 def _exponential_backoff(servers: list[Server], info: dict[str, Any]) -> tuple[None, float]:
@@ -124,6 +148,7 @@ class NatsBus:
         self._link = Link(url=self.url, endpoint=self.config.url.endpoint,
                           outage=self.config.outage)
         self._delivered = 0
+        self._bound = ArrivalBound()  # JetStream stamps bound arrivals (used on the loop)
 
     def __repr__(self) -> str:
         return f"NatsBus({self.url!r}, {self._state})"
@@ -407,8 +432,10 @@ class NatsBus:
         link = self._link
         inbound = self.topics.inbound
         undecoded = self._undecoded
+        bound = self._bound if self._js is not None else None
 
         async def on_message(msg: Msg) -> None:
+            arrived = time.monotonic()  # at receipt, not when the engine polls
             found = inbound(msg.subject)
             if found is None:
                 if acked:
@@ -421,6 +448,10 @@ class NatsBus:
                 event = codec.decode_message(topic, msg.data, msg.headers)
             except (DecodeError, ValueError, UnicodeDecodeError) as err:
                 event = undecoded.message(topic, msg.data, msg.headers, codec_name, str(err))
+            if bound is not None and (stored := broker_time(msg.reply)) is not None:
+                event.broker_time = stored
+                arrived = bound(arrived, stored)
+            event.arrived = arrived
             link.received += 1
             put((handler, event, msg if acked else None))
 
@@ -456,6 +487,24 @@ class NatsBus:
             await js.subscribe(subject, stream=self._stream.name, cb=on_message,
                                durable=durable, manual_ack=True,
                                config=config, pending_msgs_limit=0, pending_bytes_limit=0)
+
+    def declare(self, topics: Iterable[str]) -> None:
+        """The run judges ``topics``: on JetStream, make the stream cover the literal ones now
+        (a managed stream gains them; one made elsewhere that misses one is warned about),
+        so a service's first message on them is stored. Adds no handler."""
+        if self._state != "connected" or self._js is None:
+            return
+        assert self._loop is not None
+        for topic in topics:
+            if not is_literal(topic):
+                continue
+            try:
+                subject = self.topics.subject(topic)
+                check_topic(subject)
+                self._loop.run(self._cover(subject), timeout=self.config.timeout * 2)
+            except BusError as err:
+                self._log.bind(topic=topic).warning(
+                    "a judged topic is not stored by the stream: {}", err)
 
     def _durable_name(self, pattern: str) -> str:
         """``<durable>-<crc32 of the pattern>``, with a counter if one bus subscribes twice."""

@@ -21,6 +21,10 @@ with a ``subject`` lives in that stream, without the prefix. An entry the
 codec cannot decode is delivered raw and reported once per topic
 (:mod:`scenario_engine.codecs.undecoded`).
 
+Inbound events carry their arrival (``Event.arrived``, stamped by the reader
+when its read returns) and the broker's time of their entry id
+(``Event.broker_time``); the engine records and judges them at arrival.
+
 Use one bus from one thread (the engine's); the reader thread is internal.
 """
 
@@ -61,6 +65,25 @@ def literal_head(pattern: str) -> str:
     """The part of a glob before its first wildcard (all of it for an exact topic)."""
     cut = min((i for i in (pattern.find(c) for c in _GLOB_CHARS) if i >= 0), default=len(pattern))
     return pattern[:cut]
+
+
+def _broker_clock(client: redis.Redis, samples: int = 5) -> tuple[int, int, float]:
+    """The broker's ``TIME`` (seconds, microseconds) and its offset from ``time.monotonic()``.
+
+    The offset (broker Unix time minus ours) comes from the sample with the
+    shortest round trip, taken as read halfway through it; the reader uses
+    it to bound arrivals by entry ids.
+    """
+    best: tuple[float, int, int, float] | None = None
+    for _ in range(samples):
+        before = time.monotonic()
+        seconds, micros = client.time()
+        after = time.monotonic()
+        offset = int(seconds) + int(micros) / 1e6 - (before + after) / 2
+        if best is None or after - before < best[0]:
+            best = (after - before, int(seconds), int(micros), offset)
+    assert best is not None
+    return best[1], best[2], best[3]
 
 
 class RedisBus:
@@ -140,7 +163,7 @@ class RedisBus:
             return
         client = self._new_client(self.config.timeout)
         try:
-            seconds, micros = client.time()
+            seconds, micros, broker_offset = _broker_clock(client)
         except redis.AuthenticationError as err:
             client.close()
             raise BusError(
@@ -166,7 +189,7 @@ class RedisBus:
         self._pipe = client.pipeline(transaction=False)
         reader_client = self._new_client(self.config.timeout + self.config.block + 5.0)
         self._reader = StreamReader(self.config, reader_client, self.start_id, self._queue,
-                                    self._log, self._decode)
+                                    self._log, self._decode, broker_offset)
         for stream in self._streams:
             self._reader.add_stream(stream)
         for head in self._globs:
@@ -367,6 +390,21 @@ class RedisBus:
             return codec.decode_fields(topic, entry_id, fields)
         except (DecodeError, ValueError, UnicodeDecodeError) as err:
             return self._undecoded.fields(topic, entry_id, fields, name, str(err))
+
+    def declare(self, topics: Iterable[str]) -> None:
+        """The run judges ``topics``: read their streams from now on, without waiting for
+        discovery (a glob among them is looked for at once). Handlers come from
+        :meth:`subscribe` as always; this adds none."""
+        if self._state == "closed":
+            self._not_connected()
+        for pattern in topics:
+            head = literal_head(pattern)
+            if head == pattern:
+                self._add_stream(self.topics.subject(pattern))
+            elif not any(head.startswith(known) for known in self._globs):
+                self._globs.append(head)  # (a glob looked for already may cover it)
+                if self._reader is not None:
+                    self._reader.add_glob(head)
 
     def _route(self, topic: str) -> tuple[Handler, ...]:
         handlers = tuple(h for pattern, h in self._subscriptions if pattern(topic))

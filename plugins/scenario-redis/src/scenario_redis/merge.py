@@ -7,8 +7,18 @@ the other. The reader therefore merges the streams of each read by a
 publish-order key, keeping every stream's own order:
 
 * the entry id's millisecond (the broker's clock when it stored the entry);
-* then, within one millisecond, the publisher's running count (field ``n``),
-  or the entry's sequence number for entries written by other programs.
+* then, within one millisecond, the read that returned it: one XREAD sees
+  every stream at one instant, so whatever a later read returned was
+  written after everything an earlier one returned;
+* then, within one read, entries the engine wrote (field ``n``) before
+  entries written by other programs: a program that answers an engine
+  entry wrote its answer after reading it, while an engine entry that
+  answers another program's entry was published after that entry had been
+  delivered, hence read earlier;
+* then the engine's running count ``n`` (its publish order across streams),
+  or, for other programs' entries, the entry id's sequence number (exact
+  within one stream; across streams the broker keeps no order, and this is
+  only a stable tie-break).
 
 A stream that returned a full read may have more entries waiting, possibly
 older than what other streams returned; entries after the last key of such
@@ -24,15 +34,20 @@ from typing import Generic, TypeVar
 __all__ = ["OrderKey", "StreamMerger", "order_key"]
 
 T = TypeVar("T")
-#: (milliseconds, publisher count or entry sequence)
-OrderKey = tuple[int, int]
+#: (milliseconds, read, 0 for the engine's entries and 1 for others, count or sequence)
+OrderKey = tuple[int, int, int, int]
 
 
-def order_key(entry_id: bytes, fields: Mapping[bytes, bytes]) -> OrderKey:
-    """Where an entry belongs in publish order (see the module docstring)."""
+def order_key(entry_id: bytes, fields: Mapping[bytes, bytes], read: int = 0) -> OrderKey:
+    """Where an entry belongs in publish order (see the module docstring).
+
+    ``read`` numbers the XREAD that returned the entry (increasing).
+    """
     ms, _, seq = entry_id.partition(b"-")
     count = fields.get(b"n") if b"payload" in fields else None  # ours, not a foreign "n"
-    return int(ms), int(count) if count is not None and count.isdigit() else int(seq or b"0")
+    if count is not None and count.isdigit():
+        return int(ms), read, 0, int(count)
+    return int(ms), read, 1, int(seq or b"0")
 
 
 class StreamMerger(Generic[T]):

@@ -8,11 +8,26 @@ Which streams to read: exact subscriptions name their stream; wildcard
 subscriptions find streams three ways: topics this process publishes on are
 known at once; every bus announces the topics it starts publishing on in the
 stream ``<prefix>scenario:topics``, which the reader looks at on each round;
-and ``SCAN`` every ``scan`` seconds finds streams written by other programs. Every stream
-is read from the id the bus recorded when it connected (server time), so a
-stream found late still yields everything written to it since then, and a
-run never sees what an earlier run left behind. What one read returns from
-several streams is merged back into publish order (:mod:`scenario_redis.merge`).
+and ``SCAN`` finds streams written by other programs: soon after a glob is
+subscribed (25 ms), then less and less often while it finds nothing new, up
+to every ``scan`` seconds. Exact subscriptions, and the topics a run judges
+(:meth:`~scenario_redis.bus.RedisBus.declare`), need no discovery: their
+streams are read from the first moment. Every stream is read from the id the
+bus recorded when it connected (server time), so a stream found late still
+yields everything written to it since then, and a run never sees what an
+earlier run left behind. What one read returns from several streams is
+merged back into publish order (:mod:`scenario_redis.merge`).
+
+Times: every event carries the broker's time of its entry id
+(``Event.broker_time``) and is stamped (``Event.arrived``, on
+``time.monotonic()``) the moment the read that brought it returned, but no
+later than the broker's time allows: an entry stored in millisecond M
+reaches a reader that is waiting soon after M + 1 ms, so a later stamp is
+this process's own delay (a busy interpreter, a descheduled thread) and is
+cut back (:class:`scenario_engine.buses.stamps.ArrivalBound`, starting from
+the clock offset measured at connect). This also dates entries a read
+finds in a stream it only just started to read (one found late by
+``SCAN``): they were written before anyone looked.
 """
 
 from __future__ import annotations
@@ -25,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 from redis.typing import KeyT, StreamIdT
+from scenario_engine.buses.stamps import ArrivalBound
 from scenario_engine.errors import BusError
 from scenario_engine.spi import Event
 
@@ -51,6 +67,8 @@ TOPICS_STREAM = "scenario:topics"
 _DRAIN_READS = 8  # non-blocking reads after a blocking one, before handing over
 _QUEUE_BATCHES = 256
 _CONNECTION_ERRORS = (redis.ConnectionError, redis.TimeoutError, OSError)
+#: the first pause between SCANs for a glob; it doubles while they find nothing, up to ``scan``
+_FIRST_SCAN_PAUSE = 0.025
 
 
 def glob_escape(text: str) -> str:
@@ -75,6 +93,7 @@ class StreamReader(threading.Thread):
         out: queue.Queue[list[Delivery]],
         log: Logger,
         decode: Decode,
+        broker_offset: float | None = None,
     ) -> None:
         super().__init__(name=f"scenario-redis-reader {config.redacted}", daemon=True)
         self._config = config
@@ -88,6 +107,10 @@ class StreamReader(threading.Thread):
         self._pending_streams: list[bytes] = []
         self._glob_heads: set[str] = set()
         self._next_scan = 0.0
+        self._scan_pause = min(_FIRST_SCAN_PAUSE, config.scan)
+        # entry ids bound arrivals; the broker's clock offset (at connect) is the first guess
+        self._bound = ArrivalBound(0.001, None if broker_offset is None else -broker_offset)
+        self._round = 0
         self._changed = threading.Event()
         self._stopping = threading.Event()
         self._outage = Outage(config.outage)
@@ -122,6 +145,7 @@ class StreamReader(threading.Thread):
         with self._lock:
             self._glob_heads.add(literal_head)
             self._next_scan = 0.0
+            self._scan_pause = min(_FIRST_SCAN_PAUSE, self._config.scan)
         self._changed.set()
 
     @property
@@ -199,7 +223,12 @@ class StreamReader(threading.Thread):
             return
         # entries held back for ordering go out as soon as a read brings nothing older
         block_ms = None if self._merger.holding else max(1, int(self._config.block * 1000))
+        if block_ms is not None and self._glob_heads:
+            # wake up for the next SCAN, which comes early while a glob is new
+            until_scan = int((self._next_scan - time.monotonic()) * 1000)
+            block_ms = max(1, min(block_ms, until_scan))
         reply = self._read(block_ms)
+        arrived = time.monotonic()
         self._recovered()
         # a blocked XREAD returns as soon as one entry lands; the rest of that publisher's
         # pipeline lands a moment later: read on, without waiting, while entries keep coming
@@ -207,11 +236,12 @@ class StreamReader(threading.Thread):
         truncated: list[bytes] = []
         reads = 0
         while reply:
-            truncated = self._collect(reply, read)
+            truncated = self._collect(reply, read, arrived)
             reads += 1
             if reads > _DRAIN_READS:
                 break
             reply = self._read(None)
+            arrived = time.monotonic()
         else:
             truncated = []  # the last read came back empty: nothing else is waiting
         if read or self._merger.holding:
@@ -230,17 +260,26 @@ class StreamReader(threading.Thread):
         with self._lock:
             fresh, self._pending_streams = self._pending_streams, []
             heads = list(self._glob_heads) if time.monotonic() >= self._next_scan else []
-            if heads:
-                self._next_scan = time.monotonic() + self._config.scan
+        found = 0
         for head in heads:
             match = glob_escape(self._config.prefix + head) + "*"
-            fresh.extend(self._client.scan_iter(match=match, count=1000, _type="STREAM"))
+            streams = list(self._client.scan_iter(match=match, count=1000, _type="STREAM"))
+            found += sum(1 for stream in streams if stream not in self._positions)
+            fresh.extend(streams)
+        if heads:
+            with self._lock:
+                # nothing new: look again a while later; something new: keep looking soon
+                pause = self._scan_pause
+                first = min(_FIRST_SCAN_PAUSE, self._config.scan)
+                self._scan_pause = first if found else min(pause * 2, self._config.scan)
+                self._next_scan = time.monotonic() + pause
         if self._glob_heads:
             fresh.extend(self._announced_streams())
         control = self._control
+        positions = self._positions
         for stream in fresh:
             if stream != control:
-                self._positions.setdefault(stream, self._start_id)
+                positions.setdefault(stream, self._start_id)
 
     def _announced_streams(self) -> list[bytes]:
         """Streams other buses announced since the last look (see :data:`TOPICS_STREAM`)."""
@@ -272,12 +311,17 @@ class StreamReader(threading.Thread):
                     self._log.warning("{}", group_warning(stream, group, others))
             self._groups_ready.add(stream)
 
-    def _collect(self, reply: Any, read: dict[bytes, list[tuple[OrderKey, Delivery]]]
-                 ) -> list[bytes]:
-        """Decode one read into ``read`` (per stream); returns the streams it filled up."""
+    def _collect(self, reply: Any, read: dict[bytes, list[tuple[OrderKey, Delivery]]],
+                 arrived: float) -> list[bytes]:
+        """Decode one read into ``read`` (per stream); returns the streams it filled up.
+
+        ``arrived`` is when the read returned: the arrival of every event in it.
+        """
         decode = self._decode
         grouped = self._config.group is not None
         truncated = []
+        self._round = round_ = self._round + 1
+        bound = self._bound
         for stream, entries in reply:
             decoded = read.setdefault(stream, [])
             for entry_id, fields in entries:
@@ -285,7 +329,7 @@ class StreamReader(threading.Thread):
                     continue
                 try:
                     event = decode(stream, entry_id, fields)
-                    key = order_key(entry_id, fields)
+                    key = order_key(entry_id, fields, round_)
                 except (ValueError, UnicodeDecodeError) as err:
                     self.errors += 1
                     self._log.bind(stream=stream.decode(errors="replace"),
@@ -294,6 +338,8 @@ class StreamReader(threading.Thread):
                     continue
                 if event is None:
                     continue
+                event.broker_time = stored = key[0] / 1000.0
+                event.arrived = bound(arrived, stored)
                 decoded.append((key, (event, (stream, entry_id) if grouped else None)))
             if len(entries) >= _READ_COUNT:
                 truncated.append(stream)

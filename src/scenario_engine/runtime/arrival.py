@@ -1,0 +1,48 @@
+"""The time a delivered event is recorded and judged at: when it arrived, on the run's clock.
+
+A wall-clock run waits for real services in blocking polls of up to 50 ms;
+the clock's ``now`` is read when the wait starts. Stamping events with it
+would make every reply that came during one wait look as if it came at the
+start of the wait (a 33 ms fill judged as 1 ms). So a real bus stamps each
+event when it receives it (:attr:`~scenario_engine.events.Event.arrived`,
+``time.monotonic()`` in its reader thread or callback), and this turns that
+stamp into clock time (scaled by ``--speed``). Events without the stamp
+(the memory bus, the virtual clock) take the clock's ``now``.
+
+The event log's times never go backwards: an event is never recorded
+before the one delivered ahead of it (the order of the log is the order
+the monitors judge). An arrival later than the clock's ``now`` moves
+``now`` forward, so what a handler publishes in reply is not stamped
+earlier than what it answers.
+"""
+
+from __future__ import annotations
+
+from scenario_engine.events import Event
+from scenario_engine.runtime.scheduler import Scheduler
+
+__all__ = ["ArrivalClock"]
+
+
+class ArrivalClock:
+    """Clock time for each delivered event, in delivery order (see the module docstring)."""
+
+    __slots__ = ("_last", "_scheduler")
+
+    def __init__(self, scheduler: Scheduler) -> None:
+        self._scheduler = scheduler
+        self._last = 0.0
+
+    def __call__(self, event: Event) -> float:
+        scheduler = self._scheduler
+        arrived = event.arrived
+        if arrived is None:
+            now = scheduler.now
+        else:
+            now = scheduler.clock_at(arrived)
+            if now > scheduler.now:
+                scheduler.now = now
+        if now < self._last:
+            now = self._last
+        self._last = now
+        return now

@@ -2,12 +2,17 @@
 
 A service in its own process (:mod:`latency_service`, plain redis-py or
 nats-py) answers every request after a known sleep and reports how long it
-took from receiving the request to sending the answer. The engine's
+took from receiving the request to having sent the answer. The engine's
 ``Within`` percentiles must agree with the service's own within 1 ms at p50
 and p95, on Redis, core NATS and JetStream, with sparse requests and with
-bursts. Both sides time the same interval, each at its own receipt, so
-noise is a fraction of a millisecond; the percentiles of 25 to 100 answers
-spread over 10-50 ms move by no more than one answer's noise.
+bursts.
+
+Both sides time the same interval between two moments the broker marks
+(the request handed out, the answer taken in), each at its own receipt, so
+they differ by a fraction of a millisecond; on a loaded machine one side or
+the other is sometimes a few milliseconds late. The sleeps come in five
+levels used equally often, so each percentile falls among several answers
+of the same sleep and a single late one does not move it.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import math
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,8 +30,10 @@ from typing import Any
 import orjson
 import pytest
 import redis
+from scenario_redis.wire import entry_fields
 
 from scenario_engine import Count, Scenario, Sequence, Within
+from scenario_engine.events import Event
 from scenario_engine.report.model import RunResult
 from scenario_engine.testing import read_events, run
 from scenario_engine.testing.servers import BrokerServer
@@ -93,7 +101,7 @@ def real_bus(request: pytest.FixtureRequest) -> tuple[str, str, tuple[str, ...]]
     broker: BrokerServer = request.getfixturevalue(
         "redis_server" if kind == "redis" else "nats_server")
     if kind == "jetstream":
-        return broker.url + "?stream=LT", broker.url, ("--jetstream",)
+        return broker.url + "?stream=LT", broker.url, ("--stream", "LT")
     return broker.url, broker.url, ()
 
 
@@ -131,7 +139,6 @@ def assert_agrees(result: RunResult, service: Service, expected: int, speed: flo
     assert stats["count"] == expected, stats
     engine = {"p50": stats["p50_ms"] / speed, "p95": stats["p95_ms"] / speed}
     own = {"p50": percentile(truth, 50), "p95": percentile(truth, 95)}
-    print(f"engine {engine} service {own}")
     for rank in ("p50", "p95"):
         assert abs(engine[rank] - own[rank]) <= TOLERANCE_MS, (rank, engine, own)
 
@@ -181,7 +188,7 @@ def test_within_8ms_fails_when_every_answer_takes_at_least_10ms(
 ) -> None:
     """No false pass: answers that all take 10-12 ms break a promise of 8 ms (exit 1)."""
     broker: BrokerServer = request.getfixturevalue(f"{kind}_server")
-    service = start_service(broker.url, "--min-ms", "10", "--max-ms", "12")
+    service = start_service(broker.url, "--sleeps-ms", "10,11,12")
     done = subprocess.run(
         [sys.executable, "-m", "scenario_engine.cli", "play", str(_playbook(tmp_path, 8)),
          "--bus", broker.url, "--report-dir", str(tmp_path / "reports")],
@@ -203,25 +210,23 @@ def test_a_reply_in_its_request_millisecond_and_read_comes_after_it(
     redis_server: BrokerServer, tmp_path: Path,
 ) -> None:
     """A request (written by an engine, with a high publish count) and another program's
-    reply, stored in one transaction (so in one millisecond, and returned by one read),
-    are recorded request first: 60 times over."""
-    from scenario_redis.wire import entry_fields
-
-    from scenario_engine.events import Event
-
+    reply, stored in one transaction with the same millisecond in their ids (so returned
+    by one read), are recorded request first: 60 times over."""
     writer = redis.Redis.from_url(redis_server.url)
-    import threading
-
     stop = threading.Event()
 
     def write_pairs() -> None:
         time.sleep(0.5)  # the run is connected by now
+        last = 0
         for index in range(60):
-            pipe = writer.pipeline(transaction=True)
+            seconds, micros = writer.time()
+            last = max(last + 1, seconds * 1000 + micros // 1000)
             request = Event(REQUESTS, {"id": f"p-{index}"}, id=f"other-{index}")
-            pipe.xadd(REQUESTS, dict(zip(*[iter(entry_fields(request, 10_000 + index))] * 2,
-                                         strict=True)))
-            pipe.xadd(REPLIES, {"id": f"p-{index}"})
+            fields = entry_fields(request, 10_000 + index)
+            pipe = writer.pipeline(transaction=True)
+            pipe.xadd(REQUESTS, dict(zip(fields[::2], fields[1::2], strict=True)),
+                      id=f"{last}-0")
+            pipe.xadd(REPLIES, {"id": f"p-{index}"}, id=f"{last}-0")
             pipe.execute()
             if stop.wait(0.01):
                 return
@@ -241,25 +246,26 @@ def test_a_reply_in_its_request_millisecond_and_read_comes_after_it(
     events = read_events(Path(result.events_path or ""))
     for request_seq, reply_seq in _order_of(events).values():
         assert request_seq < reply_seq
-    same_ms = [e for e in events if e["topic"] == REPLIES]
+    replies = [e for e in events if e["topic"] == REPLIES]
     requests = {e["payload"]["id"]: e for e in events if e["topic"] == REQUESTS}
     assert all(requests[e["payload"]["id"]]["broker_time"] == e["broker_time"]
-               for e in same_ms)
+               for e in replies)
 
 
 def test_an_immediate_reply_from_a_real_service_follows_its_request(
     redis_server: BrokerServer, start_service: Callable[..., Service], tmp_path: Path,
 ) -> None:
-    """A service that answers at once (mostly within the request's millisecond): 200
-    requests in bursts, every reply recorded after its request."""
-    start_service(redis_server.url, "--min-ms", "0", "--max-ms", "0")
-    scenario = bursts(size=50, count=4).expect(Count(REPLIES, exact=200)).expect(
-        Sequence(REQUESTS, REPLIES, by="id"))
+    """A service that answers at once, often within the request's millisecond: 300
+    requests 5 ms apart, every reply recorded after its request."""
+    start_service(redis_server.url, "--sleeps-ms", "0")
+    scenario = (Scenario("immediate").publish(REQUESTS, {"id": "i-{{index}}"}, repeat=300,
+                                              interval="5ms")
+                .expect(Count(REPLIES, exact=300)).expect(Sequence(REQUESTS, REPLIES, by="id")))
     result = run(scenario, bus=redis_server.url, report_dir=tmp_path)
     assert result.passed, [a.explain() for a in result.failures]
     events = read_events(Path(result.events_path or ""))
     order = _order_of(events)
-    assert len(order) == 200
+    assert len(order) == 300
     assert all(request < reply for request, reply in order.values())
     requests = {e["payload"]["id"]: e for e in events if e["topic"] == REQUESTS}
     same_ms = sum(1 for e in events if e["topic"] == REPLIES

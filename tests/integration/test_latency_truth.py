@@ -17,6 +17,7 @@ of the same sleep and a single late one does not move it.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import subprocess
@@ -164,10 +165,10 @@ def test_latencies_are_clock_time_at_the_run_speed(
 ) -> None:
     """At --speed 2 the clock runs twice as fast: every latency is twice the real one."""
     service = start_service(redis_server.url, "--seed", "3")
-    scenario = sparse(15).expect(Within(REQUESTS, REPLIES, ms=2000, by="id"))
+    scenario = sparse(25).expect(Within(REQUESTS, REPLIES, ms=2000, by="id"))
     result = run(scenario, bus=redis_server.url, speed=2.0, report_dir=tmp_path / "reports")
     assert result.passed, [a.explain() for a in result.failures]
-    assert_agrees(result, service, 15, speed=2.0)
+    assert_agrees(result, service, 25, speed=2.0)
 
 
 def _playbook(folder: Path, ms: float) -> Path:
@@ -301,6 +302,6 @@ def test_a_fresh_brokers_foreign_stream_on_a_judged_topic_is_read_from_its_first
         assert replies[0]["id"] == first_id
     # written 20 ms apart: recorded apart, as the broker stored them (within a few ms)
     gaps = [(b["t"] - a["t"]) - (b["broker_time"] - a["broker_time"])
-            for a, b in zip(replies, replies[1:], strict=False)]
+            for a, b in itertools.pairwise(replies)]
     assert sorted(abs(g) for g in gaps)[len(gaps) // 2] < 0.005, gaps
     assert len({e["t"] for e in replies}) == 10

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,7 +17,7 @@ from scenario_engine.testing import capture_log, closing_buses
 from scenario_engine.testing.bus_conformance import Inbox, drain, wait_until
 from scenario_engine.testing.servers import BrokerServer, NatsServer, free_port, started_server
 
-from scenario_nats.bus import NatsBus
+from scenario_nats.bus import NatsBus, broker_time
 from scenario_nats.streams import MANAGED
 
 TIMEOUT = 30.0
@@ -317,3 +318,57 @@ def test_a_durable_another_program_reads_is_refused_naming_the_reader(
         "another program: a subscriber on '_INBOX."
     )
     assert info.value.hint == "stop the other reader, or give this run another ?durable= (or none)"
+
+
+def test_the_jetstream_store_time_is_read_from_the_ack_subject() -> None:
+    """Both forms of the ack subject give the timestamp; anything else gives None."""
+    v1 = "$JS.ACK.RUN.c1.1.42.7.1764615701123456789.0"
+    v2 = "$JS.ACK.hub.ACCHASH.RUN.c1.1.42.7.1764615701123456789.0.rnd"
+    assert broker_time(v1) == broker_time(v2) == 1764615701123456789 / 1e9
+    assert broker_time("_INBOX.abc") is None
+    assert broker_time("") is None
+
+
+def test_a_declared_topic_is_stored_by_the_managed_stream_from_the_start(
+    nats_server: BrokerServer, opened: list[NatsBus]
+) -> None:
+    """declare() makes the stream cover a topic only another program publishes, so its
+    first message is stored and read, with its store time."""
+    bus = connect(nats_server.url + "?stream=DECL", opened)
+    inbox = Inbox()
+    bus.subscribe("*", inbox)
+    bus.declare(["svc.reply", "svc.*"])
+
+    async def publish(nc: Any) -> Any:
+        return await nc.jetstream().publish("svc.reply", b'{"orderId": "o-1"}')
+
+    ack = with_client(nats_server.url, publish)
+    wait_until(bus, lambda: len(inbox) >= 1, TIMEOUT, what="the service's first reply")
+    (event,) = inbox.events
+    assert ack.seq >= 1
+    assert event.payload == {"orderId": "o-1"}
+    assert event.broker_time is not None
+    assert event.arrived is not None
+
+
+def test_core_messages_are_stamped_on_receipt(
+    nats_server: BrokerServer, opened: list[NatsBus]
+) -> None:
+    """A message that waits in the bus keeps the time it was received, not the poll's."""
+    bus = connect(nats_server.url, opened)
+    inbox = Inbox()
+    bus.subscribe("svc.reply", inbox)
+
+    async def publish(nc: Any) -> None:
+        await nc.publish("svc.reply", b"{}")
+        await nc.flush()
+
+    sent = time.monotonic()
+    with_client(nats_server.url, publish)
+    flushed = time.monotonic()
+    time.sleep(0.3)
+    wait_until(bus, lambda: len(inbox) >= 1, TIMEOUT, what="the message")
+    (event,) = inbox.events
+    assert event.arrived is not None
+    assert sent <= event.arrived < flushed + 0.25
+    assert event.broker_time is None

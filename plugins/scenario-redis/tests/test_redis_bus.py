@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -395,3 +396,32 @@ def test_joining_a_group_of_ones_own_is_quiet(
     again.subscribe("order.request", Inbox())
     drain(again, 0.5)
     assert not [line for line in log_lines if "joining consumer group" in line]
+
+
+def test_a_declared_topic_is_read_without_any_subscription_or_scan(
+    redis_server: BrokerServer, raw: redis.Redis, open_bus: list[RedisBus]
+) -> None:
+    """declare() reads a stream from the connect position with no discovery at all."""
+    bus = connect(redis_server.url + "?scan=1h", open_bus)
+    bus.declare(["svc.reply"])
+    raw.xadd("svc.reply", {"orderId": "o-1"})
+    wait_until(bus, lambda: bus.stats["received"] == 1, TIMEOUT, what="the declared stream")
+
+
+def test_inbound_events_carry_their_arrival_and_the_entry_id_time(
+    redis_server: BrokerServer, raw: redis.Redis, open_bus: list[RedisBus]
+) -> None:
+    """Each event is stamped when the reader had it (monotonic), no later than its entry
+    id allows, and carries the entry id's milliseconds as broker_time."""
+    bus = connect(redis_server.url, open_bus)
+    inbox = Inbox()
+    bus.subscribe("svc.reply", inbox)
+    drain(bus, 0.2)
+    written = time.monotonic()
+    entry_id = raw.xadd("svc.reply", {"orderId": "o-1"})
+    time.sleep(0.3)  # the event waits in the bus: its stamp must not move with the poll
+    bus.poll(1.0)
+    (event,) = inbox.events
+    assert event.broker_time == int(entry_id.split(b"-")[0]) / 1000
+    assert event.arrived is not None
+    assert written - 0.002 <= event.arrived < written + 0.2

@@ -60,8 +60,7 @@ class ArrivalBound:
         else:
             if self._last:
                 known += (arrived - self._last) * CREEP
-            if lag < known:
-                known = lag
+            known = min(known, lag)
         self._lag = known
         self._last = arrived
         bound = stored + known + self.resolution + TRANSIT

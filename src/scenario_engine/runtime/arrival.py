@@ -40,9 +40,7 @@ class ArrivalClock:
             now = scheduler.now
         else:
             now = scheduler.clock_at(arrived)
-            if now > scheduler.now:
-                scheduler.now = now
-        if now < self._last:
-            now = self._last
+            scheduler.now = max(scheduler.now, now)
+        now = max(now, self._last)
         self._last = now
         return now

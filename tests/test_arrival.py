@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import orjson
@@ -21,12 +22,18 @@ def _wall(speed: float = 1.0) -> WallScheduler:
     return WallScheduler(lambda timeout: 0, speed)
 
 
-def test_a_wall_clock_reads_a_monotonic_moment_at_its_speed() -> None:
-    """clock_at is (moment - start) x speed, never below zero."""
-    clock = _wall(speed=4.0)
-    start = clock._start
-    assert clock.clock_at(start + 0.25) == pytest.approx(1.0)
-    assert clock.clock_at(start - 1.0) == 0.0
+def _origin(scheduler: WallScheduler) -> float:
+    origin = scheduler.monotonic_origin()
+    assert origin is not None
+    return origin[0]
+
+
+def test_an_arrival_is_clock_time_at_the_run_speed() -> None:
+    """At speed 4, a quarter of a real second after clock zero is clock time 1 s."""
+    scheduler = _wall(speed=4.0)
+    origin = scheduler.monotonic_origin()
+    assert origin is not None
+    assert ArrivalClock(scheduler)(Event("t", arrived=origin[0] + 0.25)) == pytest.approx(1.0)
 
 
 def test_an_event_is_timed_when_it_arrived_not_when_it_was_polled() -> None:
@@ -34,7 +41,7 @@ def test_an_event_is_timed_when_it_arrived_not_when_it_was_polled() -> None:
     scheduler = _wall()
     stamp = ArrivalClock(scheduler)
     scheduler.now = 0.5  # the poll started at 0.5 s and waited
-    start = scheduler._start
+    start = _origin(scheduler)
     assert stamp(Event("t", arrived=start + 0.533)) == pytest.approx(0.533)
     assert scheduler.now == pytest.approx(0.533)
     assert stamp(Event("t")) == pytest.approx(0.533)  # no stamp: the clock's now
@@ -44,7 +51,7 @@ def test_times_never_go_backwards_in_delivery_order() -> None:
     """An event delivered after another is never recorded before it."""
     scheduler = _wall()
     stamp = ArrivalClock(scheduler)
-    start = scheduler._start
+    start = _origin(scheduler)
     assert stamp(Event("t", arrived=start + 0.2)) == pytest.approx(0.2)
     assert stamp(Event("t", arrived=start + 0.1)) == pytest.approx(0.2)
 
@@ -63,11 +70,13 @@ def test_arrival_stamps_and_broker_times_do_not_change_equality() -> None:
 
 def test_a_late_receipt_is_cut_back_to_what_the_broker_time_allows() -> None:
     """Receipts delayed in this process are bounded by store time + known lag + margin."""
+    now = time.monotonic()
+    stored = now - 10.0  # the broker's clock is 10 s behind ours
     bound = ArrivalBound(resolution=0.001, lag=10.0)
-    assert bound(1010.0004, 1000.0) == pytest.approx(1010.0004)  # on time: kept
-    late = bound(1010.0090, 1000.0)
-    assert late == pytest.approx(1000.0 + 10.0 + 0.001 + TRANSIT)
-    assert bound.lag == pytest.approx(10.0, abs=1e-6)
+    assert bound(now + 0.0004, stored) == pytest.approx(now + 0.0004)  # on time: kept
+    late = bound(now + 0.0090, stored)
+    assert late == pytest.approx(stored + 10.0 + 0.001 + TRANSIT, abs=1e-5)
+    assert bound.lag == pytest.approx(10.0, abs=1e-5)
 
 
 def test_the_smallest_lag_is_learned_from_the_quickest_message() -> None:

@@ -22,6 +22,8 @@ little slow does not make every stamp too early.
 
 from __future__ import annotations
 
+import time
+
 __all__ = ["CREEP", "TRANSIT", "ArrivalBound"]
 
 #: how long an ordinary delivery takes at most, beyond the quickest one (seconds)
@@ -44,7 +46,7 @@ class ArrivalBound:
     def __init__(self, resolution: float = 0.0, lag: float | None = None) -> None:
         self.resolution = resolution
         self._lag = lag
-        self._last = 0.0
+        self._last = time.monotonic()
 
     @property
     def lag(self) -> float | None:
@@ -58,8 +60,7 @@ class ArrivalBound:
         if known is None:
             known = lag
         else:
-            if self._last:
-                known += (arrived - self._last) * CREEP
+            known += (arrived - self._last) * CREEP
             known = min(known, lag)
         self._lag = known
         self._last = arrived

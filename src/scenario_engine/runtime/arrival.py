@@ -27,19 +27,23 @@ __all__ = ["ArrivalClock"]
 class ArrivalClock:
     """Clock time for each delivered event, in delivery order (see the module docstring)."""
 
-    __slots__ = ("_last", "_scheduler")
+    __slots__ = ("_last", "_origin", "_scheduler", "_speed")
 
     def __init__(self, scheduler: Scheduler) -> None:
         self._scheduler = scheduler
         self._last = 0.0
+        origin = scheduler.monotonic_origin()
+        self._origin: float | None = None if origin is None else origin[0]
+        self._speed = 1.0 if origin is None else origin[1]
 
     def __call__(self, event: Event) -> float:
         scheduler = self._scheduler
         arrived = event.arrived
-        if arrived is None:
+        origin = self._origin
+        if arrived is None or origin is None:
             now = scheduler.now
         else:
-            now = scheduler.clock_at(arrived)
+            now = (arrived - origin) * self._speed
             scheduler.now = max(scheduler.now, now)
         now = max(now, self._last)
         self._last = now

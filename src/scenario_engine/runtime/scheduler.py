@@ -57,12 +57,10 @@ class Scheduler:
         """Unix time of clock zero."""
         return VIRTUAL_EPOCH.timestamp()
 
-    def clock_at(self, monotonic: float) -> float:
-        """Clock time of the moment ``time.monotonic()`` read ``monotonic``.
-
-        Virtual time has no such moment: it is always ``now``.
-        """
-        return self.now
+    def monotonic_origin(self) -> tuple[float, float] | None:
+        """``(monotonic time of clock zero, speed)``, so that clock time is
+        ``(monotonic - origin) * speed``; None for virtual time."""
+        return None
 
     def run_until(self, end: float, stop: StopCondition | None = None) -> bool:
         """Run callbacks due up to ``end``; True if ``stop`` became true first."""
@@ -133,8 +131,8 @@ class WallScheduler(Scheduler):
     def catch_up(self) -> None:
         self.now = self._elapsed()
 
-    def clock_at(self, monotonic: float) -> float:
-        return max(0.0, (monotonic - self._start) * self.speed)
+    def monotonic_origin(self) -> tuple[float, float] | None:
+        return self._start, self.speed
 
     def _wait(self, until: float, stop: StopCondition | None) -> bool:
         """Poll the bus until clock time ``until``; True if ``stop`` became true."""

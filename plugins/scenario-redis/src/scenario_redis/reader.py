@@ -9,8 +9,7 @@ subscriptions find streams three ways: topics this process publishes on are
 known at once; every bus announces the topics it starts publishing on in the
 stream ``<prefix>scenario:topics``, which the reader looks at on each round;
 and ``SCAN`` finds streams written by other programs: soon after a glob is
-subscribed (25 ms), then less and less often while it finds nothing new, up
-to every ``scan`` seconds. Exact subscriptions, and the topics a run judges
+subscribed (25 ms), then at doubling pauses, up to every ``scan`` seconds. Exact subscriptions, and the topics a run judges
 (:meth:`~scenario_redis.bus.RedisBus.declare`), need no discovery: their
 streams are read from the first moment. Every stream is read from the id the
 bus recorded when it connected (server time), so a stream found late still
@@ -67,7 +66,7 @@ TOPICS_STREAM = "scenario:topics"
 _DRAIN_READS = 8  # non-blocking reads after a blocking one, before handing over
 _QUEUE_BATCHES = 256
 _CONNECTION_ERRORS = (redis.ConnectionError, redis.TimeoutError, OSError)
-#: the first pause between SCANs for a glob; it doubles while they find nothing, up to ``scan``
+#: the first pause between SCANs after a glob is subscribed; it doubles up to ``scan``
 _FIRST_SCAN_PAUSE = 0.025
 
 
@@ -260,26 +259,21 @@ class StreamReader(threading.Thread):
         with self._lock:
             fresh, self._pending_streams = self._pending_streams, []
             heads = list(self._glob_heads) if time.monotonic() >= self._next_scan else []
-        found = 0
         for head in heads:
             match = glob_escape(self._config.prefix + head) + "*"
-            streams = list(self._client.scan_iter(match=match, count=1000, _type="STREAM"))
-            found += sum(1 for stream in streams if stream not in self._positions)
-            fresh.extend(streams)
+            fresh.extend(self._client.scan_iter(match=match, count=1000, _type="STREAM"))
         if heads:
             with self._lock:
-                # nothing new: look again a while later; something new: keep looking soon
+                # soon after a glob is subscribed, then less often (a SCAN costs the whole keyspace)
                 pause = self._scan_pause
-                first = min(_FIRST_SCAN_PAUSE, self._config.scan)
-                self._scan_pause = first if found else min(pause * 2, self._config.scan)
+                self._scan_pause = min(pause * 2, self._config.scan)
                 self._next_scan = time.monotonic() + pause
         if self._glob_heads:
             fresh.extend(self._announced_streams())
         control = self._control
-        positions = self._positions
         for stream in fresh:
             if stream != control:
-                positions.setdefault(stream, self._start_id)
+                self._positions.setdefault(stream, self._start_id)
 
     def _announced_streams(self) -> list[bytes]:
         """Streams other buses announced since the last look (see :data:`TOPICS_STREAM`)."""

@@ -8,8 +8,9 @@ Which streams to read: exact subscriptions name their stream; wildcard
 subscriptions find streams three ways: topics this process publishes on are
 known at once; every bus announces the topics it starts publishing on in the
 stream ``<prefix>scenario:topics``, which the reader looks at on each round;
-and ``SCAN`` finds streams written by other programs: soon after a glob is
-subscribed (25 ms), then at doubling pauses, up to every ``scan`` seconds. Exact subscriptions, and the topics a run judges
+and ``SCAN`` finds streams written by other programs: at once when a glob
+is subscribed, then after pauses doubling from 25 ms up to ``scan``. Exact
+subscriptions, and the topics a run judges
 (:meth:`~scenario_redis.bus.RedisBus.declare`), need no discovery: their
 streams are read from the first moment. Every stream is read from the id the
 bus recorded when it connected (server time), so a stream found late still

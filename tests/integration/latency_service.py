@@ -10,11 +10,11 @@ latency percentiles with what the service itself saw. Both ends of the
 interval are moments the broker also tells the engine about, so the two
 measurements see the same delays.
 
-The sleep for a request is one of ``--sleeps-ms`` (10, 20, 30, 40, 50 by
-default), taken in turn by the number that ends the request's id, in an
-order shuffled by ``--seed``: every level is used equally often, so each
-percentile falls among several answers of the same sleep, and one answer
-that the machine's load delayed does not move it. With ``--sleeps-ms 0``
+The sleep for a request is one of ``--sleeps-ms``, taken in turn by the
+number that ends the request's id, in an order shuffled by ``--seed``. The
+default, ten slots from 10 to 50 ms with one 50, puts each percentile among
+several answers of the same sleep (p50 among the 30s, p95 in the middle of
+the 50s), so a few answers that the machine's load delayed do not move it. With ``--sleeps-ms 0``
 the answer goes out at once, from the thread (or callback) that received
 the request. ``--emit N`` writes N answers 20 ms apart after the first
 request, whatever it asked.
@@ -226,7 +226,7 @@ def main() -> None:
     parser.add_argument("--requests", default="lt.request")
     parser.add_argument("--replies", default="lt.reply")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--sleeps-ms", default="10,20,30,40,50")
+    parser.add_argument("--sleeps-ms", default="10,10,20,20,30,30,40,40,40,50")
     parser.add_argument("--emit", type=int, default=0)
     parser.add_argument("--jetstream", action="store_true")
     parser.add_argument("--stream")

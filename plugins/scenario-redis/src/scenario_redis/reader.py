@@ -218,7 +218,10 @@ class StreamReader(threading.Thread):
     def _step(self) -> None:
         self._adopt_new_streams()
         if not self._positions:
-            self._changed.wait(self._config.block)
+            wait = self._config.block
+            if self._glob_heads:  # nothing to read yet: wake for the next SCAN
+                wait = min(wait, max(0.001, self._next_scan - time.monotonic()))
+            self._changed.wait(wait)
             self._changed.clear()
             return
         # entries held back for ordering go out as soon as a read brings nothing older

@@ -31,9 +31,9 @@ from typing import Any
 import orjson
 import pytest
 import redis
-from scenario_redis.wire import entry_fields
 
 from scenario_engine import Count, Scenario, Sequence, Within
+from scenario_engine.codecs.native import NativeCodec
 from scenario_engine.events import Event
 from scenario_engine.report.model import RunResult
 from scenario_engine.testing import read_events, run
@@ -226,7 +226,7 @@ def test_a_reply_in_its_request_millisecond_and_read_comes_after_it(
             seconds, micros = writer.time()
             last = max(last + 1, seconds * 1000 + micros // 1000)
             request = Event(REQUESTS, {"id": f"p-{index}"}, id=f"other-{index}")
-            fields = entry_fields(request, 10_000 + index)
+            fields = NativeCodec().encode_fields(request, 10_000 + index)
             pipe = writer.pipeline(transaction=True)
             pipe.xadd(REQUESTS, dict(zip(fields[::2], fields[1::2], strict=True)),
                       id=f"{last}-0")

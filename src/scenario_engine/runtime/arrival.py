@@ -36,6 +36,17 @@ class ArrivalClock:
         self._origin: float | None = None if origin is None else origin[0]
         self._speed = 1.0 if origin is None else origin[1]
 
+    def settle(self, event: Event) -> None:
+        """Before inbound chaos: move the clock to the event's arrival and forget the stamp,
+        so an event chaos lets through now is timed at its arrival and one it delays at its
+        later delivery."""
+        arrived = event.arrived
+        origin = self._origin
+        if arrived is not None and origin is not None:
+            scheduler = self._scheduler
+            scheduler.now = max(scheduler.now, (arrived - origin) * self._speed)
+        event.arrived = None
+
     def __call__(self, event: Event) -> float:
         scheduler = self._scheduler
         arrived = event.arrived

@@ -253,7 +253,14 @@ class Run:
                 publish(event)
 
             self.pipeline.deliver = sent
-        return inbound.arrive
+        settle = ArrivalClock(self.scheduler).settle
+        arrive = inbound.arrive
+
+        def arriving(event: Event) -> None:
+            settle(event)  # chaos may delay it: its time is then its delivery's
+            arrive(event)
+
+        return arriving
 
     def _inbound_pipeline(self, deliver: Callable[[Event], None]) -> ChaosPipeline:
         return ChaosPipeline(

@@ -165,7 +165,9 @@ def test_a_durable_consumer_resumes_where_it_stopped(
     again = connect(url, opened)
     later = Inbox()
     again.subscribe("jobs", later)
-    wait_until(again, lambda: len(later) >= 1, TIMEOUT, what="the job published meanwhile")
+    # a job published before the server saw the worker go can be pushed to the gone worker;
+    # JetStream then redelivers it after its ack wait (30 s), so wait past that
+    wait_until(again, lambda: len(later) >= 1, 2 * TIMEOUT, what="the job published meanwhile")
     drain(again, 0.3)
     assert later.payloads == [2]
 

@@ -33,7 +33,17 @@ __all__ = [
 ]
 
 TRIGGER_NAMES = frozenset(
-    {"topics", "probability", "at_cycle", "between", "after", "every", "where", "max_times"}
+    {
+        "topics",
+        "probability",
+        "at_cycle",
+        "between",
+        "after",
+        "every",
+        "where",
+        "max_times",
+        "at_events",
+    }
 )
 
 
@@ -70,6 +80,24 @@ def _window(value: Any) -> tuple[float, float] | None:
     return (start, end)
 
 
+def _event_names(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    names = (value,) if isinstance(value, str) else value
+    if not isinstance(names, list | tuple) or not all(
+        isinstance(n, str) and "@" in n for n in names
+    ):
+        raise SpecError(
+            [
+                Problem(
+                    "at_events",
+                    f"must list event identities such as 'PriceUpdate@17#0' (got {value!r})",
+                )
+            ]
+        )
+    return tuple(names)
+
+
 def _where(value: Any) -> Any:
     if value is None or callable(value) or isinstance(value, Mapping):
         return value
@@ -87,6 +115,7 @@ def make_triggers(
     every: int | None = None,
     where: Any = None,
     max_times: int | None = None,
+    at_events: Any = None,
 ) -> Triggers:
     """Triggers for a chaos action named by registry name (``.chaos('x', ...)``)."""
     probe = _TriggerCheck(
@@ -98,6 +127,7 @@ def make_triggers(
         every=every,
         where=where,
         max_times=max_times,
+        at_events=at_events,
     )
     return probe.triggers()
 
@@ -120,6 +150,9 @@ class ChaosSpec(Spec):
     every: int | None = attrs.field(default=None, kw_only=True, validator=at_least(1))
     where: Any = attrs.field(default=None, kw_only=True, converter=_where)
     max_times: int | None = attrs.field(default=None, kw_only=True, validator=at_least(1))
+    at_events: tuple[str, ...] | None = attrs.field(
+        default=None, kw_only=True, converter=_event_names
+    )
 
     def triggers(self) -> Triggers:
         return Triggers(
@@ -131,6 +164,7 @@ class ChaosSpec(Spec):
             every=self.every,
             where=freeze(self.where),
             max_times=self.max_times,
+            at_events=self.at_events,
         )
 
     def to_node(self, *, during: str | None = None, origin: str | None = None) -> ChaosNode:

@@ -47,7 +47,16 @@ def _positional(name: str, value: Any) -> list[str]:
 
 def _trigger_args(triggers: Triggers) -> list[str]:
     out = []
-    for name in ("probability", "at_cycle", "between", "after", "every", "where", "max_times"):
+    for name in (
+        "probability",
+        "at_cycle",
+        "between",
+        "after",
+        "every",
+        "where",
+        "max_times",
+        "at_events",
+    ):
         value = getattr(triggers, name)
         if value == getattr(_TRIGGER_DEFAULTS, name):
             continue

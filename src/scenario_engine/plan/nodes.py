@@ -67,6 +67,8 @@ class Triggers:
     every: int | None = None
     where: Where | None = None
     max_times: int | None = None
+    #: exactly these events (``topic@cycle#n`` identities, see runtime.forced): a forced schedule
+    at_events: tuple[str, ...] | None = None
 
 
 @attrs.frozen(kw_only=True)

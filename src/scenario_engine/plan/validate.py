@@ -57,6 +57,14 @@ def _triggers(path: str, t: Triggers) -> list[Problem]:
         value = getattr(t, name)
         if value is not None and value < 1:
             problems.append(Problem(f"{path}.{name}", f"must be >= 1 (got {value!r})"))
+    if t.at_events is not None and not all(isinstance(n, str) and "@" in n for n in t.at_events):
+        problems.append(
+            Problem(
+                f"{path}.at_events",
+                "must list event identities such as 'PriceUpdate@17#0' "
+                f"(got {list(t.at_events)!r})",
+            )
+        )
     if t.after is not None and not t.after:
         problems.append(Problem(f"{path}.after", "must name a topic (got '')"))
     return problems

@@ -9,7 +9,7 @@ import attrs
 
 from scenario_engine.spi import Witness
 
-__all__ = ["AssertionResult", "ChaosResult", "RunResult", "StepResult"]
+__all__ = ["Application", "AssertionResult", "ChaosResult", "RunResult", "StepResult"]
 
 
 @attrs.frozen
@@ -69,6 +69,31 @@ class ChaosResult:
     never_matched: bool = False
 
 
+@attrs.frozen(kw_only=True)
+class Application:
+    """One chaos application: ``action`` is the chaos node's index in the plan, ``event``
+    the event's stable identity ``topic@cycle#n`` (see :mod:`scenario_engine.runtime.forced`).
+
+    ``params`` holds what a forced run needs to do the same (``ms`` of a delay,
+    jitter included; ``copies`` of a duplicate); ``did`` says it for people.
+    """
+
+    action: int
+    label: str
+    effect: str
+    event: str
+    topic: str
+    time: float
+    did: str
+    params: Mapping[str, Any] = attrs.field(factory=dict)
+
+    def key(self) -> tuple[int, str]:
+        return (self.action, self.event)
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.did} {self.event} at t={self.time:.3f}s"
+
+
 @attrs.frozen
 class RunResult:
     """Everything a run produced; ``status`` is passed, failed, error or interrupted.
@@ -103,6 +128,8 @@ class RunResult:
     #: wall clock only: events the engine published itself, and how many a second it achieved
     published: int | None = None
     publish_rate: float | None = None
+    #: every chaos application, in order (see :class:`Application`)
+    applications: tuple[Application, ...] = ()
 
     @property
     def passed(self) -> bool:

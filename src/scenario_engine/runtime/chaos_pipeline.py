@@ -22,6 +22,7 @@ from scenario_engine.plan.nodes import ChaosNode
 from scenario_engine.plan.values import thaw
 from scenario_engine.registry import Registry
 from scenario_engine.report.model import ChaosResult
+from scenario_engine.runtime.forced import ChaosLog
 from scenario_engine.runtime.rng import RngFactory
 from scenario_engine.runtime.scheduler import Scheduler
 from scenario_engine.runtime.triggers import TriggerGate
@@ -76,7 +77,9 @@ class ChaosStage:
     def derive(self, event: Event, **changes: Any) -> Event:
         changes.setdefault("id", self._pipeline.new_id())
         changes.setdefault("seq", 0)
-        return attrs.evolve(event, **changes)
+        child = attrs.evolve(event, **changes)
+        self._pipeline.log.derived(event, child)
+        return child
 
 
 class ChaosPipeline:
@@ -105,6 +108,8 @@ class ChaosPipeline:
         self.phase = phase
         self.new_id = new_id
         self.stages: list[ChaosStage] = []
+        #: every application, with the identities of the events it touched
+        self.log = ChaosLog()
         for index, node in enumerate(nodes):
             identity = f"chaos/{node.action!r}/{node.triggers!r}/{node.during}"
             if direction:  # inbound chaos draws apart: what arrives never shifts what is sent
@@ -113,7 +118,7 @@ class ChaosPipeline:
             action = registry.create(
                 "chaos", node.action.name, thaw(node.action.params), where=f"chaos[{index}].action"
             )
-            gate = TriggerGate(node.triggers, rng, lambda: scheduler.now)
+            gate = TriggerGate(node.triggers, rng, lambda: scheduler.now, self.log.identify)
             self.stages.append(ChaosStage(index, node, action, gate, self, rng))
         self._routes: dict[str, tuple[ChaosStage, ...]] = {}
         self._rests: dict[tuple[str, int], tuple[ChaosStage, ...]] = {}
@@ -140,6 +145,7 @@ class ChaosPipeline:
         if route is None:
             route = self._route(event.topic)
         if route:
+            self.log.enter(event)
             self._pass(event, route, 0)
         else:
             self.deliver(event)
@@ -168,7 +174,7 @@ class ChaosPipeline:
                 if phase != stage.during:
                     continue
             hit = stage.applies(event)
-            if not hit and stage.has_window:
+            if not hit and stage.has_window and stage.node.triggers.at_events is None:
                 hit = stage.action.active(self.scheduler.now)
                 if hit:
                     stage.gate.applied += 1
@@ -177,6 +183,7 @@ class ChaosPipeline:
             holds = self._holds
             emissions = stage.apply(event, stage)
             label = stage.label
+            self.log.record(stage.index, label, stage.effect, event, emissions, self.scheduler.now)
             if not emissions:
                 if self._holds == holds:  # not held by the action: lost
                     self.dropped(event, label)

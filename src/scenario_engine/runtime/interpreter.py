@@ -592,6 +592,7 @@ class Run:
             published=self.meter.published if self.meter is not None else None,
             publish_rate=self.meter.rate if self.meter is not None else None,
             error="; ".join(self.errors),
+            applications=tuple(self.pipeline.log.applications),
         )
         if self.directory is not None:
             from scenario_engine.report.json_report import write_report

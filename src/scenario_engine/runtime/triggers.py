@@ -24,6 +24,7 @@ class TriggerGate:
     __slots__ = (
         "_between",
         "_cycles",
+        "_events",
         "_every",
         "_max_times",
         "_now",
@@ -34,10 +35,19 @@ class TriggerGate:
         "after",
         "applied",
         "armed",
+        "identify",
         "matched",
     )
 
-    def __init__(self, triggers: Triggers, rng: random.Random, now: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        triggers: Triggers,
+        rng: random.Random,
+        now: Callable[[], float],
+        identify: Callable[[Event], str] | None = None,
+    ) -> None:
+        self._events = frozenset(triggers.at_events) if triggers.at_events is not None else None
+        self.identify = identify or (lambda event: "")
         self._topics = TopicPattern(triggers.topics)
         self._cycles = triggers.at_cycle
         self._between = triggers.between
@@ -66,6 +76,7 @@ class TriggerGate:
             and self._where is None
             and self._every is None
             and self._max_times is None
+            and self._events is None
             and self.armed
         )
 
@@ -75,6 +86,8 @@ class TriggerGate:
     def __call__(self, event: Event) -> bool:
         """Whether the action applies to ``event`` (its topic already matched)."""
         if not self.armed:
+            return False
+        if self._events is not None and self.identify(event) not in self._events:
             return False
         cycles = self._cycles
         if cycles is not None and not cycles[0] <= event.cycle <= cycles[1]:

@@ -26,6 +26,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "scenario_engine.commands.compile:compile_command",
         "Compile a playbook to a TOML or JSON plan file.",
     ),
+    "explore": (
+        "scenario_engine.commands.explore:explore",
+        "Run many seeds, group failures by signature, shrink each to a reproducer.",
+    ),
     "host": (
         "scenario_engine.commands.host:host",
         "Run an in-process system as a bus-connected service.",
@@ -41,6 +45,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plugins": (
         "scenario_engine.commands.plugins:plugins",
         "List installed components by kind, with the distribution of each.",
+    ),
+    "shrink": (
+        "scenario_engine.commands.shrink:shrink_command",
+        "Reduce a failing seed to a minimal chaos schedule and a reproducer playbook.",
     ),
     "show": (
         "scenario_engine.commands.show:show",

@@ -89,7 +89,10 @@ def render_reproducer(
 ) -> str:
     """The text of a reproducer playbook written at ``target_file``."""
     forced = forced_plan(result.plan, result.schedule)
-    relative = Path(os.path.relpath(source.resolve(), target_file.resolve().parent)).as_posix()
+    here, there = source.resolve(), target_file.resolve().parent
+    # relative when both live in one tree (a project moved keeps working), else absolute
+    shared = os.path.commonpath([here, there]) != here.anchor
+    relative = Path(os.path.relpath(here, there)).as_posix() if shared else here.as_posix()
     calls = [_call(node) for node in forced.chaos]
     specs = sorted({c.partition("(")[0] for c in calls if not c.startswith("\x00")})
     lines = [

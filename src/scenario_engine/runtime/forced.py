@@ -57,24 +57,27 @@ class ChaosLog:
     """Names the events entering chaos and notes every application.
 
     ``enter`` is called for each event that meets at least one action; events
-    no action looks at cost nothing.
+    no action looks at cost nothing. Names and records are kept raw and
+    spelled out only when asked for: a run applies chaos thousands of times.
     """
 
-    __slots__ = ("_children", "_counts", "_keys", "applications")
+    __slots__ = ("_children", "_counts", "_keys", "_raw")
 
     def __init__(self) -> None:
         self._counts: dict[tuple[str, int], int] = {}
-        self._keys: dict[str, str] = {}
+        self._keys: dict[str, tuple[str, int, int] | str] = {}
         self._children: dict[str, int] = {}
-        self.applications: list[Application] = []
+        self._raw: list[tuple[int, str, str, str, str | tuple[str, int, int], float, Any]] = []
 
     def enter(self, event: Event) -> None:
-        if event.id in self._keys:  # an event chaos already named (released, forwarded)
+        keys = self._keys
+        if event.id in keys:  # an event chaos already named (released, forwarded)
             return
         slot = (event.topic, event.cycle)
-        n = self._counts.get(slot, 0)
-        self._counts[slot] = n + 1
-        self._keys[event.id] = identity(event.topic, event.cycle, n)
+        counts = self._counts
+        n = counts.get(slot, 0)
+        counts[slot] = n + 1
+        keys[event.id] = (event.topic, event.cycle, n)
 
     def derived(self, parent: Event, child: Event) -> None:
         """``child`` is a copy chaos made of ``parent``: it is ``parent+k``."""
@@ -84,11 +87,11 @@ class ChaosLog:
         self._keys[child.id] = f"{name}+{k}"
 
     def identify(self, event: Event) -> str:
-        name = self._keys.get(event.id)
-        if name is None:
+        key = self._keys.get(event.id)
+        if key is None:
             self.enter(event)
-            name = self._keys[event.id]
-        return name
+            key = self._keys[event.id]
+        return key if isinstance(key, str) else identity(*key)
 
     def record(
         self,
@@ -99,32 +102,55 @@ class ChaosLog:
         emissions: Sequence[tuple[float, Event]],
         now: float,
     ) -> None:
-        params: dict[str, Any] = {}
+        key = self._keys.get(event.id)
+        if key is None:
+            key = self.identify(event)
         if not emissions:
-            did = "held" if effect in ("reorder", "outage") else "dropped"
+            out: Any = 0
         elif effect == "delay":
-            ms = emissions[0][0] * 1000
-            params["ms"] = ms
-            did = f"delayed {ms:g}ms"
-        elif effect == "duplicate":
-            params["copies"] = len(emissions) - 1
-            did = f"duplicated x{len(emissions) - 1}"
-        elif effect == "reorder":
-            did = f"released {len(emissions)} reordered"
+            out = emissions[0][0]
         else:
-            did = f"{effect} ({len(emissions)} out)"
-        self.applications.append(
-            Application(
-                action=index,
-                label=label,
-                effect=effect,
-                event=self.identify(event),
-                topic=event.topic,
-                time=round(now, 6),
-                did=did,
-                params=params,
-            )
-        )
+            out = len(emissions)
+        self._raw.append((index, label, effect, event.topic, key, now, out))
+
+    @property
+    def applications(self) -> list[Application]:
+        """Every application so far, spelled out."""
+        return [_spell(*raw) for raw in self._raw]
+
+
+def _spell(
+    index: int,
+    label: str,
+    effect: str,
+    topic: str,
+    key: str | tuple[str, int, int],
+    now: float,
+    out: Any,
+) -> Application:
+    params: dict[str, Any] = {}
+    if out == 0 and effect != "delay":
+        did = "held" if effect in ("reorder", "outage") else "dropped"
+    elif effect == "delay":
+        params["ms"] = out * 1000
+        did = f"delayed {params['ms']:g}ms"
+    elif effect == "duplicate":
+        params["copies"] = out - 1
+        did = f"duplicated x{out - 1}"
+    elif effect == "reorder":
+        did = f"released {out} reordered"
+    else:
+        did = f"{effect} ({out} out)"
+    return Application(
+        action=index,
+        label=label,
+        effect=effect,
+        event=key if isinstance(key, str) else identity(*key),
+        topic=topic,
+        time=round(now, 6),
+        did=did,
+        params=params,
+    )
 
 
 def _forced_ref(ref: Ref, effect: str, params: Mapping[str, Any]) -> Ref:

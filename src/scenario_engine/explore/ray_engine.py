@@ -3,7 +3,7 @@
 Ray is an optional extra (``pip install scenario-engine[ray]``) imported only
 here, only when ``--engine ray`` is asked for. Without ``address`` a local
 cluster is started for the sweep (and stopped after); ``ray://host:10001``
-or ``host:6379`` joins an existing one. Each task loads the playbook itself,
+or ``host:6379`` (or ``RAY_ADDRESS``) joins an existing one. Each task loads the playbook itself,
 by path: the workers must see the same files (one machine, a shared
 filesystem, or Ray's ``runtime_env`` working directory).
 """
@@ -42,6 +42,7 @@ def run_on_ray(
 ) -> Iterator[list[SeedOutcome]]:
     """Yield each batch's outcomes as its task finishes."""
     ray = _import_ray()
+    address = address or os.environ.get("RAY_ADDRESS") or None
     started_here = not ray.is_initialized()
     if started_here:
         options: dict[str, Any] = {"log_to_driver": False, "include_dashboard": False}

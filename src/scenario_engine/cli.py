@@ -26,6 +26,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "scenario_engine.commands.compile:compile_command",
         "Compile a playbook to a TOML or JSON plan file.",
     ),
+    "diff": (
+        "scenario_engine.commands.diff:diff",
+        "Compare two runs: verdicts, counts, chaos, latencies, the first divergent event.",
+    ),
     "explore": (
         "scenario_engine.commands.explore:explore",
         "Run many seeds, group failures by signature, shrink each to a reproducer.",
@@ -49,6 +53,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "shrink": (
         "scenario_engine.commands.shrink:shrink_command",
         "Reduce a failing seed to a minimal chaos schedule and a reproducer playbook.",
+    ),
+    "record": (
+        "scenario_engine.commands.record:record",
+        "Record the live traffic of a bus to a JSONL file (the events.jsonl format).",
+    ),
+    "replay": (
+        "scenario_engine.commands.replay:replay",
+        "Publish a recording again on a bus: at a speed, looping, filtered, through chaos.",
     ),
     "show": (
         "scenario_engine.commands.show:show",

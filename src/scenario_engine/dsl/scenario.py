@@ -468,8 +468,10 @@ class Scenario:
         topics: str | tuple[str, ...] | list[str] = "*",
         sources: tuple[str, ...] | list[str] = (),
         speed: float = 1.0,
+        loop: int = 1,
     ) -> Scenario:
-        """Publish again what an earlier run recorded (``events.jsonl``), at its pace / speed.
+        """Publish again what an earlier run recorded (``events.jsonl``), at its pace / speed,
+        ``loop`` times in a row.
 
         ``topics`` (globs) and ``sources`` (``engine``, ``system``, ...) pick which
         recorded events; by default every delivered one.
@@ -481,8 +483,11 @@ class Scenario:
             )
         if isinstance(speed, bool) or not isinstance(speed, int | float) or speed <= 0:
             raise SpecError([Problem(where, f"speed must be > 0 (got {speed!r})")])
+        _positive_int(loop, "loop", where)
         chosen = (topics,) if isinstance(topics, str) else tuple(topics)
-        step = ReplayStep(path=path, topics=chosen, sources=tuple(sources), speed=float(speed))
+        step = ReplayStep(
+            path=path, topics=chosen, sources=tuple(sources), speed=float(speed), loop=loop
+        )
         return self._evolve(steps=(*self._plan.steps, step))
 
     # ------------------------------------------------------------------ chaos and checks

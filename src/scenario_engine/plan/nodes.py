@@ -228,6 +228,8 @@ class ReplayStep:
     topics: tuple[str, ...] = ("*",)
     sources: tuple[str, ...] = ()
     speed: float = 1.0
+    #: how many times to play the recording, one pass after the other
+    loop: int = 1
 
 
 Step = PhaseStep | PublishStep | WaitForStep | DoStep | CheckStep | GenerateStep | ReplayStep

@@ -211,6 +211,8 @@ def validate(plan: Plan) -> list[Problem]:
                 problems.append(Problem(f"{path}.path", "must name an events.jsonl file"))
             if not _number(step.speed) or step.speed <= 0:
                 problems.append(Problem(f"{path}.speed", f"must be > 0 (got {step.speed!r})"))
+            if isinstance(step.loop, bool) or not isinstance(step.loop, int) or step.loop < 1:
+                problems.append(Problem(f"{path}.loop", f"must be >= 1 (got {step.loop!r})"))
 
     for i, node in enumerate(plan.chaos):
         path = f"chaos[{i}]"

@@ -39,3 +39,5 @@ class RunOptions:
     registry: Any = attrs.field(default=None, eq=False)
     #: a :class:`~scenario_engine.report.progress.ProgressObserver` shown the run as it goes
     progress: Any = attrs.field(default=None, eq=False)
+    #: pauses replay steps on request (``scenario replay``: SIGUSR1 / SIGUSR2), see runtime.pausing
+    pauser: Any = attrs.field(default=None, eq=False)

@@ -124,6 +124,11 @@ class WallScheduler(Scheduler):
         """Clock time read now (``now`` is only refreshed between callbacks)."""
         return self._elapsed()
 
+    def hold(self, seconds: float) -> None:
+        """The clock stood still for ``seconds`` of real time (a pause): later callbacks
+        keep their spacing instead of firing in a burst."""
+        self._start += seconds
+
     @property
     def epoch(self) -> float:
         return self._wall_start.timestamp()

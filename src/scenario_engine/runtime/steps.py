@@ -385,7 +385,8 @@ def step_label(step: Step) -> str:
 
 
 def run_replay(run: Run, step: ReplayStep, index: int) -> StepResult:
-    """Publish recorded events again, each at its recorded offset from the first one."""
+    """Publish recorded events again, each at its recorded offset from the first one;
+    ``loop`` passes one after the other, a mean gap apart."""
     start = run.scheduler.now
     try:
         recorded = read_replay(rundir.resolve(Path(step.path)), step.topics, step.sources)
@@ -402,15 +403,29 @@ def run_replay(run: Run, step: ReplayStep, index: int) -> StepResult:
     if not recorded:
         return run.step_result(step, index, start, message="nothing matched to replay")
     first = recorded[0]["t"]
-    for line in recorded:
-        run.scheduler.call_at(
-            start + (line["t"] - first) / step.speed, partial(_publish_recorded, run, line)
-        )
-    run.advance(start + (recorded[-1]["t"] - first) / step.speed)
-    return run.step_result(step, index, start, message=f"replayed {len(recorded)} event(s)")
+    span = (recorded[-1]["t"] - first) / step.speed
+    gap = span / (len(recorded) - 1) if len(recorded) > 1 else 0.0
+    loops = getattr(step, "loop", 1)
+    pauser = run.options.pauser
+    if pauser is not None:
+        pauser.expect(len(recorded) * loops)
+    for k in range(loops):
+        offset = start + k * (span + gap)
+        for line in recorded:
+            run.scheduler.call_at(
+                offset + (line["t"] - first) / step.speed,
+                partial(_publish_recorded, run, line, pauser),
+            )
+    run.advance(start + (loops - 1) * (span + gap) + span)
+    passes = f" x{loops}" if loops > 1 else ""
+    return run.step_result(
+        step, index, start, message=f"replayed {len(recorded)} event(s){passes}"
+    )
 
 
-def _publish_recorded(run: Run, line: Mapping[str, Any]) -> None:
+def _publish_recorded(run: Run, line: Mapping[str, Any], pauser: Any = None) -> None:
+    if pauser is not None:
+        pauser.before_publish(run.scheduler)
     run.send(
         Event(
             line["topic"],

@@ -57,7 +57,7 @@ def test_every_application_is_logged_with_action_event_effect_and_parameters(
     assert len({a.key() for a in apps}) == len(apps)
     dropped = [e for e in read_events(Path(result.events_path or "")) if e.get("status")]
     assert [f"P@{e['cycle']}#0" for e in dropped] == [a.event for a in apps if a.action == 0]
-    report = orjson.loads((tmp_path / "noisy" / "report.json").read_bytes())
+    report = orjson.loads((Path(result.report_dir or "") / "report.json").read_bytes())
     assert applications_from_dicts(report["applications"]) == list(apps)
 
 

@@ -62,7 +62,8 @@ def test_replay_command_loops_filters_and_runs_far_faster_than_real_time(tmp_pat
         last,
     )
     assert match, last
-    events = read_events(tmp_path / "out" / "replay-events" / "events.jsonl")
+    [log_out] = (tmp_path / "out").rglob("events.jsonl")
+    events = read_events(log_out)
     assert len(events) == 3000
     assert {e["topic"] for e in events} == {"order.new"}
     assert {e["source"] for e in events} == {"replay"}
@@ -93,14 +94,14 @@ def test_replay_through_a_chaos_playbook(tmp_path: Path) -> None:
     assert "expected a number > 0 or 'max' (got 'fast')" in bad.output
 
 
-def _lines(path: Path) -> int:
-    return len(path.read_bytes().splitlines()) if path.exists() else 0
+def _lines(directory: Path) -> int:
+    logs = list(directory.rglob("events.jsonl"))
+    return len(logs[0].read_bytes().splitlines()) if logs else 0
 
 
 def test_sigusr1_pauses_and_sigusr2_resumes_with_a_status_line(tmp_path: Path) -> None:
     log = recording(tmp_path, cycles=60, every="50ms")
     out_dir = tmp_path / "out"
-    replayed = out_dir / "replay-events" / "events.jsonl"
     err_path = tmp_path / "replay.err"
     with err_path.open("wb") as err:
         process = subprocess.Popen(
@@ -110,14 +111,14 @@ def test_sigusr1_pauses_and_sigusr2_resumes_with_a_status_line(tmp_path: Path) -
         )
         try:
             deadline = time.monotonic() + 60
-            while _lines(replayed) < 10 and time.monotonic() < deadline:
+            while _lines(out_dir) < 10 and time.monotonic() < deadline:
                 time.sleep(0.01)
             process.send_signal(signal.SIGUSR1)
             while "paused:" not in err_path.read_text() and time.monotonic() < deadline:
                 time.sleep(0.01)
-            held = _lines(replayed)
+            held = _lines(out_dir)
             time.sleep(1.5)
-            assert _lines(replayed) == held  # nothing goes out while paused
+            assert _lines(out_dir) == held  # nothing goes out while paused
             process.send_signal(signal.SIGUSR2)
             out, _ = process.communicate(timeout=60)
         finally:
@@ -136,6 +137,7 @@ def test_sigusr1_pauses_and_sigusr2_resumes_with_a_status_line(tmp_path: Path) -
                         resumed[0])
     assert b"replayed 120 event(s) (1 pass)" in out
     # the clock stood still while paused: the replayed times keep the recorded spacing
+    [replayed] = out_dir.rglob("events.jsonl")
     times = [e["t"] for e in read_events(replayed)]
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert max(gaps) < 1.0  # paused for 1.5 s

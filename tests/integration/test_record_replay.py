@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -140,3 +141,33 @@ def _broker_times(server: BrokerServer) -> list[float]:
 
     ordered = sorted(entries, key=lambda entry: millis(entry[0]))
     return [millis(entry_id)[0] / 1000 for entry_id, _ in ordered]
+
+
+def test_ctrl_c_ends_a_recording_and_keeps_what_it_has(
+    redis_server: BrokerServer, tmp_path: Path
+) -> None:
+    recording = tmp_path / "rec.jsonl"
+    log = tmp_path / "record.err"
+    bus = open_bus(redis_server.url, default_registry())
+    bus.connect()
+    bus.publish(Event(topic="order.new", payload={"warm-up": True}))
+    bus.flush()
+    with log.open("wb") as err:
+        recorder = _cli("record", "--bus", redis_server.url, "--topics", "order.*",
+                        "-o", str(recording), stderr=err)
+        _wait_for_text(log, "until Ctrl-C")
+        time.sleep(0.3)
+        for i in range(3):
+            bus.publish(Event(topic="order.new", payload={"n": i}))
+        bus.flush()
+        deadline = time.monotonic() + 60
+        while (not recording.exists() or len(read_events(recording)) < 3) and (
+            time.monotonic() < deadline
+        ):
+            time.sleep(0.05)  # on disk while the recording goes on
+        recorder.send_signal(signal.SIGINT)
+        out, _ = recorder.communicate(timeout=60)
+    bus.close()
+    assert recorder.returncode == 0, log.read_text()
+    assert out.decode().startswith("recorded 3 event(s) on 1 topic(s) in ")
+    assert [line["payload"] for line in read_events(recording)] == [{"n": i} for i in range(3)]

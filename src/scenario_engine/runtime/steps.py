@@ -416,18 +416,50 @@ def run_replay(run: Run, step: ReplayStep, index: int) -> StepResult:
     if pauser is not None:
         pauser.expect(len(recorded) * loops)
     lead = WALL_LEAD if run.clock == "wall" else 0.0
+    speed = step.speed
+    times = [start + lead + (line["t"] - first) / speed for line in recorded]
     for k in range(loops):
-        offset = start + lead + k * (span + gap)
-        for line in recorded:
-            run.scheduler.call_at(
-                offset + (line["t"] - first) / step.speed,
-                partial(_publish_recorded, run, line, pauser),
-            )
+        _Cursor(run, recorded, times, k * (span + gap), pauser).schedule(0)
     run.advance(start + lead + (loops - 1) * (span + gap) + span)
     passes = f" x{loops}" if loops > 1 else ""
     return run.step_result(
         step, index, start, message=f"replayed {len(recorded)} event(s){passes}"
     )
+
+
+class _Cursor:
+    """One pass over a recording: publishes an event, then schedules the next one, so the
+    scheduler holds one entry per pass rather than one per recorded event."""
+
+    __slots__ = ("lines", "offset", "pauser", "run", "times")
+
+    def __init__(
+        self,
+        run: Run,
+        lines: list[dict[str, Any]],
+        times: list[float],
+        offset: float,
+        pauser: Any,
+    ) -> None:
+        self.run = run
+        self.lines = lines
+        self.times = times
+        self.offset = offset
+        self.pauser = pauser
+
+    def schedule(self, i: int) -> None:
+        self.run.scheduler.call_at(self.times[i] + self.offset, partial(self.fire, i))
+
+    def fire(self, i: int) -> None:
+        times, offset, call_at = self.times, self.offset, self.run.scheduler.call_at
+        last = len(self.lines) - 1
+        _publish_recorded(self.run, self.lines[i], self.pauser)
+        # events recorded at the same instant go out together, in their recorded order
+        while i < last and times[i + 1] == times[i]:
+            i += 1
+            _publish_recorded(self.run, self.lines[i], self.pauser)
+        if i < last:
+            call_at(times[i + 1] + offset, partial(self.fire, i + 1))
 
 
 def _publish_recorded(run: Run, line: Mapping[str, Any], pauser: Any = None) -> None:

@@ -24,7 +24,11 @@ def cluster() -> Iterator[Any]:
     import ray
 
     context = ray.init(
-        num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False
+        num_cpus=2,
+        object_store_memory=80 * 1024 * 1024,
+        include_dashboard=False,
+        log_to_driver=False,
+        configure_logging=False,
     )
     try:
         yield context

@@ -50,6 +50,8 @@ def run_on_ray(
             options["address"] = address
         else:
             options["num_cpus"] = jobs if jobs > 1 else (os.cpu_count() or 1)
+            # outcomes are a few bytes a seed: the smallest object store Ray allows will do
+            options["object_store_memory"] = 80 * 1024 * 1024
         try:
             ray.init(**options)
         except Exception as err:  # Ray raises ConnectionError, RuntimeError, ... by case

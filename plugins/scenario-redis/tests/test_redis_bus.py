@@ -132,6 +132,7 @@ def test_entries_from_other_programs_are_delivered(
     assert event.payload == {"orderId": "o-9", "qty": "3"}
     assert event.id == entry_id.decode()
     assert event.source == "external"
+    assert event.time == int(entry_id.partition(b"-")[0]) / 1000  # the broker's clock
 
 
 def test_a_malformed_entry_is_kept_raw_counted_and_logged(

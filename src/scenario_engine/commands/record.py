@@ -13,7 +13,31 @@ import click
 
 from scenario_engine.commands._common import DurationType, run_command
 
-__all__ = ["record"]
+__all__ = ["Timeline", "record"]
+
+#: an event time past this is a broker's Unix timestamp, not a publisher's clock time
+_UNIX = 1e9
+
+
+class Timeline:
+    """Recording times: seconds since the recording started, on arrival; for events a
+    broker stamped (other programs' entries on Redis), the broker's spacing, anchored
+    at the first such event's arrival."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self._anchor: float | None = None
+
+    def restart(self) -> None:
+        self.started = time.monotonic()
+
+    def __call__(self, event: Any) -> float:
+        arrival = time.monotonic() - self.started
+        if event.source != "external" or event.time < _UNIX:
+            return arrival
+        if self._anchor is None:
+            self._anchor = event.time - arrival
+        return max(0.0, float(event.time) - self._anchor)
 
 
 @click.command("record")
@@ -29,7 +53,9 @@ __all__ = ["record"]
 def record(bus: str, topics: tuple[str, ...], duration: float | None, output: Path) -> None:
     """Record what other programs publish on --bus, one JSON line per event, as it comes
     (each line is on disk within a fraction of a second; a stopped recording loses
-    nothing). Times are seconds since the recording started, taken on arrival.
+    nothing). Times are seconds since the recording started, taken on arrival, or
+    from the broker's timestamps where the bus has them (Redis entries of programs
+    that do not speak the engine's format).
 
     Exit 0 when stopped by --duration or Ctrl-C, 3 when the bus failed.
     """
@@ -47,10 +73,10 @@ def record(bus: str, topics: tuple[str, ...], duration: float | None, output: Pa
     def stopping(*_: Any) -> None:
         stop["now"] = True
 
-    started = time.monotonic()
+    timeline = Timeline()
 
     def on_event(event: Event) -> None:
-        recorder.delivered(event, time.monotonic() - started)
+        recorder.delivered(event, timeline(event))
 
     previous = [signal.signal(s, stopping) for s in (signal.SIGINT, signal.SIGTERM)]
     try:
@@ -62,7 +88,8 @@ def record(bus: str, topics: tuple[str, ...], duration: float | None, output: Pa
             + (f" for {duration:g}s" if duration is not None else " until Ctrl-C"),
             err=True,
         )
-        started = time.monotonic()
+        timeline.restart()
+        started = timeline.started
         last_flush = started
         while not stop["now"]:
             now = time.monotonic()
@@ -80,7 +107,7 @@ def record(bus: str, topics: tuple[str, ...], duration: float | None, output: Pa
             connection.close()
         finally:
             recorder.close()
-    seconds = time.monotonic() - started
+    seconds = time.monotonic() - timeline.started
     click.echo(
         f"recorded {recorder.seq} event(s) on {len(recorder.topics)} topic(s) "
         f"in {seconds:.1f}s to {output}"

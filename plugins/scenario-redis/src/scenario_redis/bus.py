@@ -387,9 +387,15 @@ class RedisBus:
                 return None
         topic, codec, name = found
         try:
-            return codec.decode_fields(topic, entry_id, fields)
+            event = codec.decode_fields(topic, entry_id, fields)
         except (DecodeError, ValueError, UnicodeDecodeError) as err:
             return self._undecoded.fields(topic, entry_id, fields, name, str(err))
+        if event.source == "external" and not event.time:
+            # another program's entry: its time is the broker's, the entry id's milliseconds
+            millis = entry_id.partition(b"-")[0]
+            if millis.isdigit():
+                event.time = int(millis) / 1000
+        return event
 
     def declare(self, topics: Iterable[str]) -> None:
         """The run judges ``topics``: read their streams from now on, without waiting for

@@ -159,3 +159,24 @@ def test_at_events_round_trips_through_plan_files_and_is_validated() -> None:
         "chaos[0].triggers.at_events: must list event identities such as 'PriceUpdate@17#0' "
         "(got ['P-1'])"
     )
+
+
+def test_what_chaos_holds_back_is_logged_held_and_what_it_loses_dropped() -> None:
+    from scenario_engine import Outage
+
+    plan = (
+        Scenario("outages")
+        .generator("counter", topic="kept", every="1s")
+        .generator("counter", topic="lost", every="1s")
+        .phase("a", cycles=6)
+        .chaos(Outage("kept", duration="2s", buffer=True, at_cycle=2))
+        .chaos(Outage("lost", duration="2s", at_cycle=2))
+        .build()
+    )
+    apps = run(plan).applications
+    assert [(a.topic, a.event, a.did) for a in apps] == [
+        ("kept", "kept@2#0", "held"),
+        ("lost", "lost@2#0", "dropped"),
+        ("kept", "kept@3#0", "held"),
+        ("lost", "lost@3#0", "dropped"),
+    ]

@@ -112,7 +112,8 @@ def _verdicts(
 
 
 def _counts(events: Sequence[Mapping[str, Any]]) -> Counter[str]:
-    return Counter(e["topic"] for e in events if e.get("status") is None)
+    # delivered: no status, or "released" (delivered after chaos held it)
+    return Counter(e["topic"] for e in events if e.get("status") in (None, "released"))
 
 
 def _applications(report: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:

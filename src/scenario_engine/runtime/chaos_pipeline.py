@@ -183,9 +183,11 @@ class ChaosPipeline:
             holds = self._holds
             emissions = stage.apply(event, stage)
             label = stage.label
-            self.log.record(stage.index, label, stage.effect, event, emissions, self.scheduler.now)
+            held = self._holds != holds
+            self.log.record(stage.index, label, stage.effect, event, emissions, self.scheduler.now,
+                            held=held)
             if not emissions:
-                if self._holds == holds:  # not held by the action: lost
+                if not held:  # not held by the action: lost
                     self.dropped(event, label)
                 return
             for delay, out in emissions:

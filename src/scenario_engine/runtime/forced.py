@@ -101,12 +101,14 @@ class ChaosLog:
         event: Event,
         emissions: Sequence[tuple[float, Event]],
         now: float,
+        *,
+        held: bool = False,
     ) -> None:
         key = self._keys.get(event.id)
         if key is None:
             key = self.identify(event)
         if not emissions:
-            out: Any = 0
+            out: Any = "held" if held else 0
         elif effect == "delay":
             out = emissions[0][0]
         else:
@@ -129,8 +131,10 @@ def _spell(
     out: Any,
 ) -> Application:
     params: dict[str, Any] = {}
-    if out == 0 and effect != "delay":
-        did = "held" if effect in ("reorder", "outage") else "dropped"
+    if out == "held":
+        did = "held"
+    elif out == 0 and effect != "delay":
+        did = "dropped"
     elif effect == "delay":
         params["ms"] = out * 1000
         did = f"delayed {params['ms']:g}ms"

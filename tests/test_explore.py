@@ -143,3 +143,26 @@ def test_batches_cover_every_seed_once_in_order() -> None:
     assert [s for part in parts for s in part] == seeds
     assert {len(p) for p in parts[:-1]} == {50}
     assert batches([1, 2, 3], workers=4) == [[1], [2], [3]]
+
+
+def test_a_plan_file_is_explored_with_the_modules_it_may_call_trusted(tmp_path: Path) -> None:
+    plan = tmp_path / "settlement.toml"
+    compiled = scenario("compile", str(HUNT), "-o", str(plan))
+    assert compiled.returncode == 0, compiled.stderr
+
+    def explore(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "scenario_engine.cli", "explore", str(plan), "--seeds", "70",
+             "--no-shrink", "--report-dir", str(tmp_path / "r"), *extra],
+            capture_output=True, text=True, check=False, cwd=REPO / "playbooks", timeout=300,
+        )
+
+    untrusted = explore()
+    assert untrusted.returncode == 2
+    assert "untrusted reference 'systems.settlement:SettlementService'" in untrusted.stderr
+    trusted = explore("--trust", "systems.settlement")
+    assert trusted.returncode == 1, trusted.stdout + trusted.stderr
+    assert (
+        "    smallest 67: scenario play "
+        f"{plan} -k settlement --seed 67 --trust systems.settlement" in trusted.stdout
+    )

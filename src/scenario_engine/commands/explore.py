@@ -12,7 +12,13 @@ from typing import Any
 import click
 import orjson
 
-from scenario_engine.commands._common import run_command, select_option, vars_option
+from scenario_engine.commands._common import (
+    run_command,
+    select_option,
+    trust_option,
+    trust_policy,
+    vars_option,
+)
 
 __all__ = ["explore"]
 
@@ -48,6 +54,7 @@ def _seed_range(seeds: int, start: int) -> range:
 @click.argument("path", type=click.Path(dir_okay=False))
 @select_option
 @vars_option
+@trust_option
 @click.option("--seeds", type=click.IntRange(min=1), default=100, show_default=True,
               help="How many seeds to run.")
 @click.option("--start", type=int, default=1, show_default=True, help="The first seed.")
@@ -71,6 +78,7 @@ def explore(
     path: str,
     select: str | None,
     variables: tuple[tuple[str, str], ...],
+    trust: tuple[str, ...],
     seeds: int,
     start: int,
     jobs: int,
@@ -95,7 +103,7 @@ def explore(
 
     if address and engine != "ray":
         raise click.UsageError("--address is for --engine ray")
-    target = Target.choose(path, select, variables)
+    target = Target.choose(path, select, variables, trust_policy(trust).modules)
     chosen = _seed_range(seeds, start)
     where = f"{jobs} job{'s' if jobs > 1 else ''}" if engine == "local" else "ray"
     click.echo(
@@ -154,6 +162,8 @@ def _replay(path: str, target: Any, seed: int) -> str:
     parts = ["scenario", "play", path, "-k", target.name, "--seed", str(seed)]
     for name, value in target.variables:
         parts += ["--var", f"{name}={value}"]
+    for module in target.trust:
+        parts += ["--trust", module]
     return " ".join(shlex.quote(p) for p in parts)
 
 
@@ -161,4 +171,6 @@ def _shrink_command(path: str, target: Any, seed: int) -> str:
     parts = ["scenario", "shrink", path, "-k", target.name, "--seed", str(seed)]
     for name, value in target.variables:
         parts += ["--var", f"{name}={value}"]
+    for module in target.trust:
+        parts += ["--trust", module]
     return " ".join(shlex.quote(p) for p in parts)

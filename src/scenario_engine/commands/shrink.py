@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from scenario_engine.commands._common import run_command, select_option, vars_option
+from scenario_engine.commands._common import (
+    run_command,
+    select_option,
+    trust_option,
+    trust_policy,
+    vars_option,
+)
 
 if TYPE_CHECKING:
     from scenario_engine.explore.shrink import ShrinkResult
@@ -47,6 +53,7 @@ def report_shrink(
 @click.argument("path", type=click.Path(dir_okay=False))
 @select_option
 @vars_option
+@trust_option
 @click.option("--seed", type=int, required=True, help="The failing seed to shrink.")
 @click.option(
     "--report-dir",
@@ -60,6 +67,7 @@ def shrink_command(
     path: str,
     select: str | None,
     variables: tuple[tuple[str, str], ...],
+    trust: tuple[str, ...],
     seed: int,
     report_dir: Path,
 ) -> None:
@@ -74,10 +82,13 @@ def shrink_command(
     from scenario_engine.explore.shrink import shrink
     from scenario_engine.explore.target import Target
 
-    target = Target.choose(path, select, variables)
-    command = " ".join(
-        shlex.quote(p) for p in ["scenario", "shrink", path, "-k", target.name, "--seed", str(seed)]
-    )
+    target = Target.choose(path, select, variables, trust_policy(trust).modules)
+    parts = ["scenario", "shrink", path, "-k", target.name, "--seed", str(seed)]
+    for name, value in target.variables:
+        parts += ["--var", f"{name}={value}"]
+    for module in target.trust:
+        parts += ["--trust", module]
+    command = " ".join(shlex.quote(p) for p in parts)
     click.echo(f"shrinking {target.name!r} seed {seed} ...")
     result = shrink(target.plan(), seed)
     report_shrink(result, target, path, report_dir, command)

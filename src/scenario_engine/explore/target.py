@@ -36,21 +36,31 @@ def pick_one(found: list[tuple[Path, Plan]], select: str | None, path: str) -> P
 
 @attrs.frozen
 class Target:
-    """``path`` (a playbook or plan file), the scenario ``name``, and ``--var`` values."""
+    """``path`` (a playbook or plan file), the scenario ``name``, ``--var`` values, and the
+    modules a plan file may call (``--trust`` and the project's, resolved once here so
+    every worker trusts the same)."""
 
     path: str
     name: str
     variables: tuple[tuple[str, str], ...] = ()
+    trust: tuple[str, ...] = ()
 
     @classmethod
     def choose(
-        cls, path: str, select: str | None, variables: Iterable[tuple[str, str]] = ()
+        cls,
+        path: str,
+        select: str | None,
+        variables: Iterable[tuple[str, str]] = (),
+        trust: Iterable[str] = (),
     ) -> Target:
         from scenario_engine.loaders import load_plans
+        from scenario_engine.plan.trust import Trust
 
         pairs = tuple(variables)
-        plan = pick_one(load_plans([path], select=select, variables=dict(pairs)), select, path)
-        return cls(str(Path(path).resolve()), plan.name, pairs)
+        modules = Trust.of(trust).modules
+        found = load_plans([path], select=select, variables=dict(pairs), trust=Trust(modules))
+        plan = pick_one(found, select, path)
+        return cls(str(Path(path).resolve()), plan.name, pairs, modules)
 
     def plan(self) -> Plan:
         return _load(self)
@@ -65,14 +75,22 @@ class Target:
         parts = ["scenario", "play", self.path, "-k", self.name, "--seed", str(seed)]
         for name, value in self.variables:
             parts += ["--var", f"{name}={value}"]
+        for module in self.trust:
+            parts += ["--trust", module]
         return " ".join(shlex.quote(p) for p in parts)
 
 
 @functools.cache
 def _load(target: Target) -> Plan:
     from scenario_engine.loaders import load_plans
+    from scenario_engine.plan.trust import Trust
 
-    found = load_plans([target.path], select=target.name, variables=dict(target.variables))
+    found = load_plans(
+        [target.path],
+        select=target.name,
+        variables=dict(target.variables),
+        trust=Trust(target.trust),
+    )
     exact = [(p, plan) for p, plan in found if plan.name == target.name]
     return pick_one(exact, target.name, target.path)
 

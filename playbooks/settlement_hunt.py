@@ -18,7 +18,7 @@ from scenario_engine import Always, Count, Delay, Drop, Duplicate, Scenario
 EXPECTED_EXIT = 1
 
 settlement = (
-    Scenario("settlement", seed=67)
+    Scenario("settlement", seed=20)
     .description("Every session settles at a real price, whatever the network does.")
     .system(SettlementService, session=10, auction=2)
     .generator("constant", topic="PriceUpdate", value=100.0, every="1s")

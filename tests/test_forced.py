@@ -180,3 +180,13 @@ def test_what_chaos_holds_back_is_logged_held_and_what_it_loses_dropped() -> Non
         ("kept", "kept@3#0", "held"),
         ("lost", "lost@3#0", "dropped"),
     ]
+
+
+def test_at_events_leaves_every_action_s_random_stream_as_it_was() -> None:
+    from scenario_engine.plan.nodes import Triggers
+
+    # each action's stream is seeded from its triggers' repr: a new field must stay out
+    assert repr(Triggers(topics=("P",), probability=0.5)) == (
+        "Triggers(topics=('P',), probability=0.5, at_cycle=None, between=None, after=None, "
+        "every=None, where=None, max_times=None)"
+    )

@@ -153,8 +153,8 @@ def two_runs(tmp_path: Path) -> tuple[Path, Path]:
             .expect(Count("tick", min=46))
         )
 
-    a = run(lossy(2), report_dir=tmp_path / "a")  # drops cycles 5, 11, 15, ...: fails
-    b = run(lossy(5), report_dir=tmp_path / "b")  # drops cycles 19, 21, 46: passes
+    a = run(lossy(2), report_dir=tmp_path / "a")  # drops cycles 3, 5, 6, 8, ...: fails
+    b = run(lossy(6), report_dir=tmp_path / "b")  # drops cycles 4, 8, 20: passes
     return Path(a.report_dir or ""), Path(b.report_dir or "")
 
 
@@ -169,11 +169,11 @@ def test_diff_of_two_seeds_names_the_first_divergent_event(tmp_path: Path) -> No
         "  run: failed -> passed",
         "  Count('tick', min=46): FAILED -> passed",
     ]
-    at = lines.index("first divergence at event 6:")
+    at = lines.index("first divergence at event 4:")
     assert lines[at + 1 :] == [
-        '  = #5 t=4.000s cycle 4 tick [engine] {"index":4,"value":4}',
-        f'  A #6 t=5.000s cycle 5 tick DROPPED [engine] {{"index":5,"value":5}} <- {drop}',
-        '  B #6 t=5.000s cycle 5 tick [engine] {"index":5,"value":5}',
+        '  = #3 t=2.000s cycle 2 tick [engine] {"index":2,"value":2}',
+        f'  A #4 t=3.000s cycle 3 tick DROPPED [engine] {{"index":3,"value":3}} <- {drop}',
+        '  B #4 t=3.000s cycle 3 tick [engine] {"index":3,"value":3}',
     ]
     assert "events per topic (A -> B):" in lines
     assert "chaos applications (A -> B):" in lines

@@ -67,8 +67,9 @@ class Triggers:
     every: int | None = None
     where: Where | None = None
     max_times: int | None = None
-    #: exactly these events (``topic@cycle#n`` identities, see runtime.forced): a forced schedule
-    at_events: tuple[str, ...] | None = None
+    #: exactly these events (``topic@cycle#n`` identities, see runtime.forced): a forced schedule.
+    #: Out of the repr, which seeds each action's random stream: streams stay what they were
+    at_events: tuple[str, ...] | None = attrs.field(default=None, repr=False)
 
 
 @attrs.frozen(kw_only=True)

@@ -156,7 +156,7 @@ def test_the_reproducer_playbook_fails_the_same_way_every_time(tmp_path: Path) -
         )
         assert done.returncode == 1, done.stdout + done.stderr
         # the same verdicts, witnesses and chaos; only the wall time and run folder differ
-        text = re.sub(r"clock time in [\d.]+s", "", done.stdout)
+        text = re.sub(r"clock time in [\d.]+s(, [\d,.]+ events/s)?", "", done.stdout)
         outputs.append([line for line in text.splitlines() if "report:" not in line])
     assert outputs[0] == outputs[1]
     from scenario_engine.loaders import load_plans

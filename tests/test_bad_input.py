@@ -160,7 +160,7 @@ CASES = [
          load, "syntax.json:2:13: invalid JSON: Expecting value"),
     Case("duplicate phase names", {"dup.py": HEADER + "\ns = (Scenario('s')\n"
                                    "     .phase('calm', cycles=1).phase('calm', cycles=2))\n"},
-         load, "dup.py:3: scenario 's': steps[1].name: phase 'calm' is already defined at "
+         load, "dup.py:4: scenario 's': steps[1].name: phase 'calm' is already defined at "
                "steps[0] (hint: give each phase its own name)", ("check", "dup.py")),
     Case("during an unknown phase", {"during.py": HEADER + "b = ChaosPlaybook('b').chaos(Drop('*'))"
                                      "\ns = Scenario('s').phase('crash', cycles=1)"
@@ -226,8 +226,8 @@ WITH_CLI = [c for c in CASES if c.argv]
 
 def _cli_text(case: Case) -> str:
     """The message as ``scenario`` prints it: check prefixes component problems with the file."""
-    if case.call is check and case.argv[0] == "check":
-        return f"{case.path}: scenario 's': {case.message}"
+    if case.call is check and case.argv[0] == "check":  # located at the line of the call
+        return f"{case.path}:2: scenario 's': {case.message}"
     if case.call is compile_:
         return f"{case.path}: {case.message}"
     return case.message

@@ -208,9 +208,9 @@ def test_check_reports_every_problem_of_every_file_and_exits_2(cli: Cli, write: 
     assert result.exit_code == 2
     assert result.stdout == f"ok: {DEMO} (2 scenarios)\n"
     assert result.stderr.splitlines() == [
-        (f"error: {bad}: scenario 's': generators[0].ref.name: unknown generator 'countr' "
+        (f"error: {bad}:2: scenario 's': generators[0].ref.name: unknown generator 'countr' "
         "(hint: did you mean 'counter'?)"),
-        (f"error: {bad}: scenario 's': steps[0].profile.params.nois: profile 'steady' has no "
+        (f"error: {bad}:2: scenario 's': steps[0].profile.params.nois: profile 'steady' has no "
         "parameter 'nois' (hint: did you mean 'noise'?)"),
         f"error: {missing}: no such file",
         "2 of 3 files had problems",

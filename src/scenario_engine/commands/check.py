@@ -36,9 +36,10 @@ def check(
     import attrs
 
     from scenario_engine.errors import PlanError, Problem, UsageError
-    from scenario_engine.loaders import load_plans
+    from scenario_engine.loaders import load_plans, locate
     from scenario_engine.plan.topics import unmatched_chaos
-    from scenario_engine.registry import check_components, default_registry
+    from scenario_engine.registry import default_registry
+    from scenario_engine.runtime.preflight import preflight
 
     registry = default_registry()
     policy = trust_policy(trust)
@@ -54,9 +55,9 @@ def check(
                 click.echo(f"error: {problem}", err=True)
             continue
         found = [
-            Problem(f"{path}: scenario {plan.name!r}: {p.where}", p.message, p.hint)
+            p
             for plan in plans
-            for p in check_components(plan, registry)
+            for p in locate(plan, path, preflight(plan, registry=registry))
         ]
         for plan in plans:
             for warning in unmatched_chaos(plan):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from scenario_engine.commands._arguments import writable_folder, write_output
 from scenario_engine.commands._common import (
     load_selected,
     run_command,
@@ -54,6 +55,8 @@ def compile_command(
     from scenario_engine.plan.codec import dumps, format_for
 
     fmt = format_for(output) if output is not None else "toml"
+    if output is not None:
+        writable_folder(output.parent, "-o", create=False)
     plans = [plan for _, plan in load_selected([playbook], select, variables, trust)]
     plans, secrets = _without_secrets(plans)
     try:
@@ -65,7 +68,7 @@ def compile_command(
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text)
     if verbosity() < 0:
         return
     target = output or "stdout"

@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 import click
 
+from scenario_engine.commands._arguments import SpeedType, check_bus_option, writable_folder
 from scenario_engine.commands._common import (
     DurationType,
     load_selected,
@@ -18,6 +19,7 @@ from scenario_engine.commands._common import (
     verbosity,
 )
 from scenario_engine.commands._loop import play_looped, ran_text
+from scenario_engine.commands._preflight import check_before_running
 
 __all__ = ["play"]
 
@@ -40,7 +42,7 @@ __all__ = ["play"]
 )
 @click.option(
     "--speed",
-    type=click.FloatRange(min=0, min_open=True),
+    type=SpeedType(),
     help="Wall-clock speed multiplier (2 = twice as fast).",
 )
 @click.option(
@@ -125,6 +127,7 @@ def play(
     from scenario_engine.runtime.options import RunOptions
     from scenario_engine.runtime.session import dry_run as schedule
 
+    check_bus_option(bus)
     items = load_selected(paths, select, variables, trust)
     options = RunOptions(
         report_dir=report_dir,
@@ -139,10 +142,12 @@ def play(
         trust=tuple(trust),
         allow_services=allow_services,
     )
+    check_before_running(items, options)
     if dry_run:
         for _, plan in items:
             click.echo("\n".join(schedule(plan, options)))
         return
+    writable_folder(report_dir, "--report-dir")
     registry = default_registry()
     renderers = [registry.load("reporter", name, where="--reporter")() for name in reporters]
     # a live status area on a terminal; only the summaries on a pipe or with -q

@@ -19,6 +19,7 @@ import attrs
 from scenario_engine.dsl.assertions import AssertionSpec
 from scenario_engine.dsl.chaos import TRIGGER_NAMES, ChaosSpec, make_triggers
 from scenario_engine.dsl.load import load_shape
+from scenario_engine.dsl.origins import Made, caller, record
 from scenario_engine.dsl.spec import Spec, SpecError
 from scenario_engine.durations import DurationError, parse_duration
 from scenario_engine.errors import Problem
@@ -102,15 +103,27 @@ class ChaosPlaybook:
 
     name: str
     chaos_nodes: tuple[ChaosNode, ...] = ()
+    #: where each action was added, parallel to ``chaos_nodes`` (for located errors)
+    _made: tuple[Made | None, ...] = attrs.field(default=(), eq=False)
 
     def chaos(self, action: ChaosSpec | str, **params: Any) -> ChaosPlaybook:
         """Add a chaos action (a spec object, or a registry name with triggers and params)."""
         node = _chaos_node(action, params, f"ChaosPlaybook({self.name!r}).chaos(...)")
-        return attrs.evolve(self, chaos_nodes=(*self.chaos_nodes, node))
+        return attrs.evolve(
+            self, chaos_nodes=(*self.chaos_nodes, node), made=(*self._origins(), caller())
+        )
 
     def include(self, other: ChaosPlaybook) -> ChaosPlaybook:
         """Add every action of another playbook."""
-        return attrs.evolve(self, chaos_nodes=(*self.chaos_nodes, *other.chaos_nodes))
+        return attrs.evolve(
+            self,
+            chaos_nodes=(*self.chaos_nodes, *other.chaos_nodes),
+            made=(*self._origins(), *other._origins()),
+        )
+
+    def _origins(self) -> tuple[Made | None, ...]:
+        """Where each action was added (None where unknown), one per action."""
+        return tuple(self._made) + (None,) * (len(self.chaos_nodes) - len(self._made))
 
     def __repr__(self) -> str:
         return f"ChaosPlaybook({self.name!r}) with {len(self.chaos_nodes)} action(s)"
@@ -148,6 +161,8 @@ class Scenario:
     """
 
     _plan: Plan
+    #: key path -> where the builder call that made it was written (for located errors)
+    _made: Mapping[str, Made] = attrs.field(factory=dict, eq=False)
 
     def __init__(
         self,
@@ -170,13 +185,19 @@ class Scenario:
         )
 
     @classmethod
-    def _from_plan(cls, plan: Plan) -> Scenario:
+    def _from_plan(cls, plan: Plan, made: Mapping[str, Made] | None = None) -> Scenario:
         new = object.__new__(cls)
         object.__setattr__(new, "_plan", plan)
+        object.__setattr__(new, "_made", dict(made or {}))
         return new
 
-    def _evolve(self, **changes: Any) -> Scenario:
-        return Scenario._from_plan(attrs.evolve(self._plan, **changes))
+    def _evolve(self, _given: Mapping[str, Made] | None = None, **changes: Any) -> Scenario:
+        made = record(self._made, self._plan, changes, caller(), _given)
+        return Scenario._from_plan(attrs.evolve(self._plan, **changes), made)
+
+    def origins(self) -> dict[str, Made]:
+        """Key path (``steps[2]``, ``chaos[0]``, ``bus``) -> the file and line that set it."""
+        return dict(self._made)
 
     def _where(self, method: str) -> str:
         return f"Scenario({self._plan.name!r}).{method}"
@@ -505,7 +526,16 @@ class Scenario:
                 attrs.evolve(n, during=n.during or during, origin=n.origin or other.name)
                 for n in other.chaos_nodes
             )
-            return self._evolve(chaos=(*self._plan.chaos, *nodes))
+            start = len(self._plan.chaos)
+            given = {
+                f"chaos[{start + k}]": made
+                for k, made in enumerate(other._origins())
+                if made is not None
+            }
+            here = caller()
+            if during is not None and here is not None:
+                given.update({f"chaos[{start + k}].during": here for k in range(len(nodes))})
+            return self._evolve(given, chaos=(*self._plan.chaos, *nodes))
         if isinstance(other, Scenario):
             if during is not None:
                 raise SpecError(
@@ -517,8 +547,16 @@ class Scenario:
                     ]
                 )
             theirs = other._plan
+            given = {}
+            for name in ("steps", "chaos", "expectations"):
+                start = len(getattr(self._plan, name))
+                for k in range(len(getattr(theirs, name))):
+                    made = other._made.get(f"{name}[{k}]")
+                    if made is not None:
+                        given[f"{name}[{start + k}]"] = made
             mine = self._plan.generators
             return self._evolve(
+                given,
                 generators=(*mine, *(g for g in theirs.generators if g not in mine)),
                 steps=(*self._plan.steps, *theirs.steps),
                 chaos=(*self._plan.chaos, *theirs.chaos),

@@ -15,13 +15,14 @@ from os import PathLike
 from pathlib import Path
 
 from scenario_engine.errors import PlanError, PluginError, Problem, UsageError
+from scenario_engine.loaders.origins import carry, locate
 from scenario_engine.loaders.select import matches, select_plans, with_vars
 from scenario_engine.plan.nodes import Plan
 from scenario_engine.plan.trust import Trust, apply_trust
 from scenario_engine.registry import Registry, default_registry
 from scenario_engine.spi import Loader
 
-__all__ = ["Trust", "load_plans", "loader_for", "matches", "select_plans", "with_vars"]
+__all__ = ["Trust", "load_plans", "loader_for", "locate", "matches", "select_plans", "with_vars"]
 
 
 def loader_for(path: Path, registry: Registry | None = None) -> Loader:
@@ -96,7 +97,7 @@ def load_plans(
             failures.append(err)
             continue
         # applied here too, so a third-party loader that ignores them still honours --var
-        found += [(path, with_vars(plan, variables)) for plan in plans]
+        found += [(path, carry(plan, with_vars(plan, variables))) for plan in plans]
     if len(failures) == 1:
         raise failures[0]
     if failures:

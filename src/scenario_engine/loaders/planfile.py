@@ -11,6 +11,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from scenario_engine.loaders.origins import Origin, carry, remember
 from scenario_engine.loaders.select import with_vars
 from scenario_engine.plan.codec import load_file
 from scenario_engine.plan.nodes import Plan
@@ -47,7 +48,10 @@ def load_plan_file(path: Path, variables: Mapping[str, str]) -> list[Plan]:
         from scenario_engine.loaders.events import load_event_file
 
         return load_event_file(path, variables)
-    plans = [with_vars(plan, variables) for plan in load_file(path)]
+    plans = [
+        carry(remember(plan, Origin(path, index=i)), with_vars(plan, variables))
+        for i, plan in enumerate(load_file(path))
+    ]
     for folder in (str(path.resolve().parent), str(Path.cwd())):
         if folder not in sys.path:
             sys.path.append(folder)

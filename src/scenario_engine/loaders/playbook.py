@@ -29,7 +29,9 @@ from scenario_engine.errors import (
     ScenarioError,
     UsageError,
 )
+from scenario_engine.loaders.origins import Origin, carry, locate_in, origin_of, remember, shown
 from scenario_engine.loaders.select import with_vars
+from scenario_engine.loaders.user_code import is_user_code
 from scenario_engine.packs import install_hint, pack_of_module
 from scenario_engine.plan.nodes import Plan
 
@@ -48,7 +50,7 @@ def load_playbook(path: Path, variables: Mapping[str, str]) -> list[Plan]:
     scenario at all; :class:`UsageError` when the file does not exist.
     """
     module = _execute(path)
-    return [with_vars(plan, variables) for plan in _collect(module, path)]
+    return [carry(plan, with_vars(plan, variables)) for plan in _collect(module, path)]
 
 
 def _module_name(path: Path, real: Path) -> str:
@@ -99,20 +101,21 @@ def _execute(path: Path) -> ModuleType:
     return module
 
 
-def _playbook_line(err: BaseException, real: Path) -> int | None:
-    """The line of the innermost frame that runs in the playbook itself."""
+def _playbook_line(err: BaseException, real: Path) -> tuple[str, int] | None:
+    """The file and line of the innermost frame that runs the user's own code: the
+    playbook, or a file it includes (not the engine, a plugin or the standard library)."""
     if isinstance(err, SyntaxError) and err.filename and Path(err.filename).resolve() == real:
-        return err.lineno
-    line = None
+        return (str(real), err.lineno) if err.lineno else None
+    found = None
     for frame, lineno in traceback.walk_tb(err.__traceback__):
-        if Path(frame.f_code.co_filename) == real:
-            line = lineno
-    return line
+        if is_user_code(frame.f_code.co_filename, frame.f_globals.get("__name__", ""), real):
+            found = (frame.f_code.co_filename, lineno)
+    return found
 
 
 def _located(err: BaseException, path: Path, real: Path) -> PlaybookError:
     line = _playbook_line(err, real)
-    where = f"{path}:{line}" if line else str(path)
+    where = f"{shown(line[0], path, real)}:{line[1]}" if line else str(path)
     if isinstance(err, PlanError):
         problems = [
             Problem(where, f"{p.where}: {p.message}" if p.where else p.message, p.hint)
@@ -195,20 +198,24 @@ def _collect(module: ModuleType, path: Path) -> list[Plan]:
     problems: list[Problem] = []
     lines: dict[str, int] | None = None
     for var, item in _candidates(module):
+        lines = lines if lines is not None else _assigned_lines(real)
+        default = f"{path}:{lines[var]}" if var in lines else str(path)
         if isinstance(item, Plan):
             plan = item
+            if origin_of(plan) is None:
+                remember(plan, Origin(path, default=default))
         else:
+            made = {
+                key: f"{shown(file, path, real)}:{line}"
+                for key, (file, line) in item.origins().items()
+            }
             try:
                 plan = item.build()
             except PlanError as err:
-                lines = lines if lines is not None else _assigned_lines(real)
-                where = f"{path}:{lines[var]}" if var in lines else str(path)
-                problems += [
-                    Problem(where, f"scenario {item.name!r}: "
-                            + (f"{p.where}: {p.message}" if p.where else p.message), p.hint)
-                    for p in err.problems
-                ]
+                origin = Origin(path, lines=made, default=default)
+                problems += locate_in(item.name, path, origin, err.problems)
                 continue
+            plan = remember(plan, Origin(path, lines=made, default=default))
         if plan in plans:
             continue  # the same scenario under two names
         if plan.name in owners:

@@ -24,6 +24,7 @@ from cattrs.errors import (
 
 from scenario_engine.durations import DurationError, format_duration, parse_duration
 from scenario_engine.errors import Problem
+from scenario_engine.plan._limits import int_in_range
 from scenario_engine.plan.values import REFERENCE, CallableRef, FrozenMap
 
 __all__ = [
@@ -97,6 +98,8 @@ def close_match(word: str, choices: Sequence[str]) -> str:
 def integer(value: Any, _: Any = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise FieldError(f"must be an integer {got(value)}")
+    if not int_in_range(value):
+        raise FieldError(f"must be a 64-bit integer {got(value)}")
     return value
 
 
@@ -172,6 +175,8 @@ def load_value(value: Any, at: str = "") -> Any:
         return tuple(load_value(v, key_path(at, i)) for i, v in enumerate(value))
     if isinstance(value, float) and not math.isfinite(value):
         raise FieldError(f"must be a finite number {got(value)}", at=at)
+    if isinstance(value, int) and not int_in_range(value):
+        raise FieldError(f"must be a 64-bit integer {got(value)}", at=at)
     if value is None or isinstance(value, str | int | float | bool):
         return value
     raise FieldError(

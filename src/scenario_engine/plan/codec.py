@@ -15,8 +15,6 @@ integer (got 'ten')``), and all of them are raised together.
 from __future__ import annotations
 
 import json
-import re
-import tomllib
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -59,6 +57,7 @@ from scenario_engine.plan._fields import (
     seconds,
     string,
 )
+from scenario_engine.plan._parse import parse
 from scenario_engine.plan.nodes import (
     FORMAT_VERSION,
     ChaosNode,
@@ -140,7 +139,6 @@ _REFS: Mapping[type, tuple[str, str]] = {
     CheckStep: ("assertions", "assertion"),
     Plan: ("expectations", "assertion"),
 }
-_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 
 
 # --------------------------------------------------------------------------- the converters
@@ -380,21 +378,9 @@ def dumps(plans: Plan | Sequence[Plan], fmt: Format = "toml") -> str:
 # --------------------------------------------------------------------------- loading
 
 
-def _syntax_problem(err: ValueError, fmt: Format, source: str) -> Problem:
-    if isinstance(err, json.JSONDecodeError):
-        return Problem(f"{source}:{err.lineno}:{err.colno}", f"invalid JSON: {err.msg}")
-    text = str(err)
-    match = _TOML_POSITION.search(text)
-    where = f"{source}:{match.group(1)}:{match.group(2)}" if match else source
-    return Problem(where, f"invalid TOML: {_TOML_POSITION.sub('', text)}")
-
-
 def loads(text: str, fmt: Format, source: str = "<string>") -> list[Plan]:
     """The plans of a plan file's text, checked: every problem of every plan at once."""
-    try:
-        data = tomllib.loads(text) if fmt == "toml" else json.loads(text)
-    except ValueError as err:
-        raise PlanError([_syntax_problem(err, fmt, source)]) from None
+    data = parse(text, fmt, source)
     prefix = f"{source}:" if source else ""
     if not isinstance(data, dict):
         raise PlanError([Problem(source, f"a plan file must be a table {got(data)}")])

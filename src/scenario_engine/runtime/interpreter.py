@@ -398,7 +398,8 @@ class Run:
                         detail=traceback_excerpt(err),
                     )
                 )
-                raise _StopRun from err
+                self.scheduler.stopped = True  # no step runs against a system that is not up
+                return
 
     def _start_relays(self) -> None:
         for relay in self.plan.relays:

@@ -64,6 +64,10 @@ DURATION = st.one_of(
     st.sampled_from(["500ms", "5s", "2m", "1h", "0.25s", "10us", "1.5m"]),
 )
 POSITIVE = DURATION.filter(lambda d: d not in (0, 0.0, "0s"))
+#: generator periods and phase lengths within the bounds (at most 10 million events a phase)
+EVERY = st.one_of(st.integers(1, 10**4), st.floats(1e-3, 1e4),
+                  st.sampled_from(["500ms", "5s", "2m", "1h", "0.25s", "1.5m"]))
+SPAN = st.one_of(st.integers(1, 10**3), st.floats(1e-3, 1e3), st.sampled_from(["500ms", "5s"]))
 
 
 def values(toml: bool) -> st.SearchStrategy[Any]:
@@ -87,9 +91,10 @@ def params(toml: bool) -> st.SearchStrategy[dict[str, Any]]:
     return st.dictionaries(IDENT, values(toml), max_size=3)
 
 
+INT64 = st.integers(-(2**63), 2**63 - 1)
 WHERE = st.one_of(
-    st.dictionaries(IDENT, st.integers() | TEXT, min_size=1, max_size=2),
-    st.dictionaries(IDENT, st.fixed_dictionaries({"gt": st.integers()}), min_size=1, max_size=2),
+    st.dictionaries(IDENT, INT64 | TEXT, min_size=1, max_size=2),
+    st.dictionaries(IDENT, st.fixed_dictionaries({"gt": INT64}), min_size=1, max_size=2),
     st.just(is_big),
 )
 
@@ -194,13 +199,13 @@ def scenarios(draw: st.DrawFn, toml: bool = True) -> Scenario:
                          **draw(params(toml)))
         elif op == 6:
             s = s.generator(draw(st.sampled_from(["counter", "trading.market"])),
-                            topic=draw(NAME), every=draw(POSITIVE),
+                            topic=draw(NAME), every=draw(EVERY),
                             key=draw(st.none() | IDENT), **draw(params(toml)))
         elif op in (7, 8):
             name = draw(NAME.filter(lambda n: n not in phases))
             phases.append(name)
             length = ({"cycles": draw(st.integers(1, 100))} if draw(st.booleans())
-                      else {"duration": draw(POSITIVE)})
+                      else {"duration": draw(SPAN)})
             profile = draw(st.none() | st.sampled_from(["steady", "trading.flash_crash"]))
             extra = draw(params(toml)) if profile else {}
             s = s.phase(name, profile=profile, **length, **extra)

@@ -98,14 +98,14 @@ def test_reports_every_problem_of_a_plan_at_once() -> None:
     assert messages(plan) == [
         "name: must not be empty",
         "clock: must be 'virtual' or 'wall' (got 'sundial')",
-        "speed: must be > 0 (got 0)",
+        "speed: must be > 0 and <= 1e+06 (got 0)",
         ("systems[0].target: must be 'module:qualname' (got 'no_colon') "
         "(hint: 'mypkg.systems:Echo')"),
         "generators[0].every: must be > 0 (got 0)",
         "generators[0].topic: must not be empty",
         "relays[0].source: must name a topic (got '')",
         "steps[0].topic: must not be empty",
-        "steps[0].repeat: must be >= 1 (got 0)",
+        "steps[0].repeat: must be >= 1 and <= 10,000,000 (got 0)",
         "steps[0].interval: must be >= 0 (got -1.0)",
         "steps[1].timeout: must be > 0 (got 0)",
         "steps[2].fn: must be 'module:qualname' (got 'nocolon') (hint: 'mypkg.systems:Echo')",

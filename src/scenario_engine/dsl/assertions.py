@@ -7,7 +7,15 @@ from typing import Any, ClassVar
 
 import attrs
 
-from scenario_engine.dsl.spec import Spec, SpecError, at_least, topics_tuple
+from scenario_engine.dsl.spec import (
+    Spec,
+    SpecError,
+    at_least,
+    flag,
+    optional_text,
+    topics_tuple,
+    whole,
+)
 from scenario_engine.errors import Problem
 
 __all__ = ["Always", "AssertionSpec", "Count", "Custom", "Never", "Sequence", "Within"]
@@ -56,9 +64,9 @@ class Count(AssertionSpec):
     __positional__: ClassVar[tuple[str, ...]] = ("topic",)
 
     topic: str = attrs.field(validator=_non_empty_topic)
-    min: int | None = attrs.field(default=None, kw_only=True, validator=at_least(0))
-    max: int | None = attrs.field(default=None, kw_only=True, validator=at_least(0))
-    exact: int | None = attrs.field(default=None, kw_only=True, validator=at_least(0))
+    min: int | None = attrs.field(default=None, kw_only=True, validator=whole(0))
+    max: int | None = attrs.field(default=None, kw_only=True, validator=whole(0))
+    exact: int | None = attrs.field(default=None, kw_only=True, validator=whole(0))
     where: Any = attrs.field(default=None, kw_only=True, validator=_where)
     allow_empty: bool = attrs.field(default=False, kw_only=True, validator=_flag)
 
@@ -84,8 +92,8 @@ class Sequence(AssertionSpec):
     __positional__: ClassVar[tuple[str, ...]] = ("topics",)
 
     topics: tuple[str, ...]
-    by: str | None = None
-    gaps: bool = True
+    by: str | None = attrs.field(default=None, validator=optional_text)
+    gaps: bool = attrs.field(default=True, validator=flag)
     allow_empty: bool = attrs.field(default=False, validator=_flag)
 
     def __init__(
@@ -123,7 +131,7 @@ class Within(AssertionSpec):
     first: str = attrs.field(validator=_non_empty_topic)
     then: str = attrs.field(validator=_non_empty_topic)
     ms: float = attrs.field(kw_only=True, validator=at_least(0))
-    by: str | None = attrs.field(default=None, kw_only=True)
+    by: str | None = attrs.field(default=None, kw_only=True, validator=optional_text)
     allow_empty: bool = attrs.field(default=False, kw_only=True, validator=_flag)
 
 
@@ -148,7 +156,7 @@ class Custom(AssertionSpec):
     __positional__: ClassVar[tuple[str, ...]] = ("fn",)
 
     fn: Callable[[list[Any]], Any] = attrs.field()
-    name: str | None = attrs.field(default=None, kw_only=True)
+    name: str | None = attrs.field(default=None, kw_only=True, validator=optional_text)
     topics: tuple[str, ...] = attrs.field(default=("*",), kw_only=True, converter=topics_tuple)
 
     @fn.validator

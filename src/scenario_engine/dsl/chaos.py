@@ -12,10 +12,14 @@ from scenario_engine.dsl.spec import (
     SpecError,
     at_least,
     duration,
+    flag,
+    optional_text,
     topics_tuple,
     unit_interval,
+    whole,
 )
 from scenario_engine.errors import Problem
+from scenario_engine.plan._limits import MAX_COPIES, MAX_WINDOW
 from scenario_engine.plan.nodes import ChaosNode, Triggers
 from scenario_engine.plan.values import freeze
 
@@ -146,15 +150,20 @@ class ChaosSpec(Spec):
         default=None, kw_only=True, converter=_cycle_range
     )
     between: tuple[float, float] | None = attrs.field(default=None, kw_only=True, converter=_window)
-    after: str | None = attrs.field(default=None, kw_only=True)
-    every: int | None = attrs.field(default=None, kw_only=True, validator=at_least(1))
+    after: str | None = attrs.field(default=None, kw_only=True, validator=optional_text)
+    every: int | None = attrs.field(default=None, kw_only=True, validator=whole(1))
     where: Any = attrs.field(default=None, kw_only=True, converter=_where)
-    max_times: int | None = attrs.field(default=None, kw_only=True, validator=at_least(1))
+    max_times: int | None = attrs.field(default=None, kw_only=True, validator=whole(1))
     at_events: tuple[str, ...] | None = attrs.field(
         default=None, kw_only=True, converter=_event_names
     )
 
     def triggers(self) -> Triggers:
+        try:
+            where = freeze(self.where)
+        except (TypeError, ValueError) as err:
+            name = type(self).__name__.lstrip("_").replace("TriggerCheck", "chaos")
+            raise SpecError([Problem(f"{name}(where=...)", str(err))]) from None
         return Triggers(
             topics=self.topics,
             probability=float(self.probability),
@@ -162,7 +171,7 @@ class ChaosSpec(Spec):
             between=self.between,
             after=self.after,
             every=self.every,
-            where=freeze(self.where),
+            where=where,
             max_times=self.max_times,
             at_events=self.at_events,
         )
@@ -201,7 +210,7 @@ class Duplicate(ChaosSpec):
 
     __registry_name__: ClassVar[str] = "duplicate"
 
-    copies: int = attrs.field(default=1, kw_only=True, validator=at_least(1))
+    copies: int = attrs.field(default=1, kw_only=True, validator=whole(1, MAX_COPIES))
     spacing_ms: float = attrs.field(default=0, kw_only=True, validator=at_least(0))
 
 
@@ -211,7 +220,7 @@ class Reorder(ChaosSpec):
 
     __registry_name__: ClassVar[str] = "reorder"
 
-    window: int = attrs.field(default=3, kw_only=True, validator=at_least(2))
+    window: int = attrs.field(default=3, kw_only=True, validator=whole(2, MAX_WINDOW))
 
 
 def _modify_check(instance: Modify, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -232,9 +241,15 @@ class Modify(ChaosSpec):
     path: str = attrs.field(default="", kw_only=True)
     value: Any = attrs.field(default=None, kw_only=True)
     transform: Callable[[Any], Any] | None = attrs.field(default=None, kw_only=True)
-    delete: bool = attrs.field(default=False, kw_only=True, validator=_modify_check)
+    delete: bool = attrs.field(default=False, kw_only=True, validator=[flag, _modify_check])
 
     def __attrs_post_init__(self) -> None:
+        if not isinstance(self.path, str):
+            raise SpecError([Problem("Modify(path=...)",
+                                     f"path must be a string (got {self.path!r})")])
+        if self.transform is not None and not callable(self.transform):
+            raise SpecError([Problem("Modify(transform=...)",
+                                     f"transform must be callable (got {self.transform!r})")])
         if not self.path:
             raise SpecError([Problem("Modify(path=...)", "path is required", "path='price.value'")])
 
@@ -247,9 +262,12 @@ class Inject(ChaosSpec):
 
     event: str = attrs.field(default="", kw_only=True)
     payload: Any = attrs.field(default=None, kw_only=True)
-    replace: bool = attrs.field(default=False, kw_only=True)
+    replace: bool = attrs.field(default=False, kw_only=True, validator=flag)
 
     def __attrs_post_init__(self) -> None:
+        if not isinstance(self.event, str):
+            raise SpecError([Problem("Inject(event=...)",
+                                     f"event must be a topic (got {self.event!r})")])
         if not self.event:
             raise SpecError(
                 [Problem("Inject(event=...)", "event is required", "event='DataFetchFailed'")]
@@ -264,4 +282,4 @@ class Outage(ChaosSpec):
     __registry_name__: ClassVar[str] = "outage"
 
     duration: float = attrs.field(default=1.0, kw_only=True, converter=duration)
-    buffer: bool = attrs.field(default=False, kw_only=True)
+    buffer: bool = attrs.field(default=False, kw_only=True, validator=flag)

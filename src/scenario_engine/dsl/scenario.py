@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from scenario_engine.dsl import _arguments as arg
 from scenario_engine.dsl.assertions import AssertionSpec
 from scenario_engine.dsl.chaos import TRIGGER_NAMES, ChaosSpec, make_triggers
 from scenario_engine.dsl.load import load_shape
@@ -172,16 +173,13 @@ class Scenario:
         description: str = "",
         tags: tuple[str, ...] | list[str] = (),
     ) -> None:
-        if not isinstance(name, str) or not name.strip():
-            raise SpecError(
-                [Problem("Scenario(...)", f"name must be a non-empty string (got {name!r})")]
-            )
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise SpecError(
-                [Problem(f"Scenario({name!r})", f"seed must be an integer (got {seed!r})")]
-            )
+        arg.name(name, "Scenario(...)")
+        where = f"Scenario({name!r})"
+        arg.integer(seed, "seed", where)
+        if not isinstance(description, str):
+            raise SpecError([Problem(where, f"description must be a string (got {description!r})")])
         self.__attrs_init__(  # type: ignore[attr-defined]
-            Plan(name=name, seed=seed, description=description, tags=tuple(tags))
+            Plan(name=name, seed=seed, description=description, tags=arg.texts(tags, "tags", where))
         )
 
     @classmethod
@@ -210,27 +208,15 @@ class Scenario:
 
     def named(self, name: str) -> Scenario:
         """The same scenario under another name (to specialise a shared base)."""
-        if not isinstance(name, str) or not name.strip():
-            raise SpecError(
-                [
-                    Problem(
-                        self._where("named(...)"), f"name must be a non-empty string (got {name!r})"
-                    )
-                ]
-            )
-        return self._evolve(name=name)
+        return self._evolve(name=arg.name(name, self._where("named(...)")))
 
     def seed(self, seed: int) -> Scenario:
         """Set the seed every random draw of the run derives from."""
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise SpecError(
-                [Problem(self._where("seed(...)"), f"seed must be an integer (got {seed!r})")]
-            )
-        return self._evolve(seed=seed)
+        return self._evolve(seed=arg.integer(seed, "seed", self._where("seed(...)")))
 
     def bus(self, url: str) -> Scenario:
         """Run on the bus at ``url`` (``memory://``, ``redis://...``, ``nats://...``)."""
-        if not isinstance(url, str) or "://" not in url:
+        if not isinstance(url, str) or "://" not in url or url.startswith("://"):
             from scenario_engine.buses.url import redact
 
             shown = redact(url) if isinstance(url, str) else url
@@ -248,9 +234,7 @@ class Scenario:
         where = self._where(f"clock({kind!r})")
         if kind not in ("virtual", "wall"):
             raise SpecError([Problem(where, f"clock must be 'virtual' or 'wall' (got {kind!r})")])
-        if isinstance(speed, bool) or not isinstance(speed, int | float) or speed <= 0:
-            raise SpecError([Problem(where, f"speed must be > 0 (got {speed!r})")])
-        return self._evolve(clock=kind, speed=float(speed))
+        return self._evolve(clock=kind, speed=arg.speed(speed, where))
 
     def timeout(self, limit: Any) -> Scenario:
         """Stop the run (as a failure) once this much clock time has passed."""
@@ -258,23 +242,29 @@ class Scenario:
 
     def vars(self, **variables: Any) -> Scenario:
         """Variables for payload templates (``{{name}}``); ``--var`` overrides them."""
-        return self._evolve(vars=FrozenMap({**self._plan.vars, **freeze(variables)}))
+        values = arg.frozen_map(variables, "vars", self._where("vars(...)"))
+        return self._evolve(vars=FrozenMap({**self._plan.vars, **values}))
 
     def tags(self, *tags: str) -> Scenario:
         """Labels for selecting and reporting."""
-        return self._evolve(tags=(*self._plan.tags, *tags))
+        added = arg.texts(tags, "tags", self._where("tags(...)"))
+        return self._evolve(tags=(*self._plan.tags, *added))
 
     def description(self, text: str) -> Scenario:
         """A sentence saying what the scenario shows."""
+        if not isinstance(text, str):
+            raise SpecError([Problem(self._where("description(...)"),
+                                     f"description must be a string (got {text!r})")])
         return self._evolve(description=text)
 
     # ------------------------------------------------------------------ the world
 
     def system(self, target: Any, **params: Any) -> Scenario:
         """An in-process system under test: ``'module:Class'`` or a callable taking the bus."""
+        where = self._where("system(...)")
         node = SystemNode(
-            target=_callable_ref(target, self._where("system(...)")),
-            params=FrozenMap(freeze(params)),
+            target=_callable_ref(target, where),
+            params=arg.frozen_map(params, "parameters", where),
         )
         return self._evolve(systems=(*self._plan.systems, node))
 
@@ -295,8 +285,8 @@ class Scenario:
         (``rate=200``, ``rate=ramp(10, 1000, over="30s")``, ``stages=[("10s", 100)]``,
         ``poisson=True``); other params go to the generator."""
         where = self._where(f"generator({generator!r})")
-        if not isinstance(topic, str) or not topic:
-            raise SpecError([Problem(where, f"topic must be a non-empty string (got {topic!r})")])
+        arg.text(topic, "topic", where)
+        arg.label(key, "key", where)
         shape = load_shape(rate, stages, start_rate, poisson, where)
         if shape is not None and every is not None:
             raise SpecError(
@@ -379,6 +369,7 @@ class Scenario:
     ) -> Scenario:
         """Run the generators for ``cycles`` cycles (or ``duration``) under ``profile``."""
         where = self._where(f"phase({name!r})")
+        arg.text(name, "name", where)
         if (cycles is None) == (duration is None):
             raise SpecError(
                 [
@@ -420,11 +411,9 @@ class Scenario:
         """Publish a payload template (``{{index}}``, ``{{timestamp}}``, ``{{var}}``), or
         ``repeat`` payloads that ``generator`` (a name with ``params``, or a spec) makes."""
         where = self._where(f"publish({topic!r})")
+        arg.text(topic, "topic", where)
         _positive_int(repeat, "repeat", where)
-        try:
-            frozen_payload = freeze(payload)
-        except (TypeError, ValueError) as err:
-            raise SpecError([Problem(where, str(err))]) from None
+        frozen_payload = arg.frozen(payload, where)
         ref = None
         if generator is not None:
             if payload is not None:
@@ -439,8 +428,8 @@ class Scenario:
             topic=topic,
             payload=frozen_payload,
             generator=ref,
-            key=key,
-            headers=FrozenMap(dict(headers or {})),
+            key=arg.label(key, "key", where),
+            headers=arg.frozen_map(headers, "headers", where, strings=True),
             repeat=repeat,
             interval=_seconds(interval, where),
             delay=_seconds(delay, where),
@@ -450,6 +439,7 @@ class Scenario:
     def wait_for(self, topic: str, *, timeout: Any = 5.0, where: Any = None) -> Scenario:
         """Block until an event on ``topic`` (matching ``where``) arrives; fail at ``timeout``."""
         here = self._where(f"wait_for({topic!r})")
+        arg.text(topic, "topic", here)
         seconds = _seconds(timeout, here)
         if seconds <= 0:
             raise SpecError([Problem(here, f"timeout must be > 0 (got {timeout!r})")])
@@ -457,13 +447,13 @@ class Scenario:
             raise SpecError(
                 [Problem(here, f"where must be a callable or a mapping (got {where!r})")]
             )
-        step = WaitForStep(topic=topic, timeout=seconds, where=freeze(where))
+        step = WaitForStep(topic=topic, timeout=seconds, where=arg.frozen(where, here))
         return self._evolve(steps=(*self._plan.steps, step))
 
     def do(self, fn: Callable[..., Any] | str, *, name: str | None = None) -> Scenario:
         """Call ``fn(ctx)`` mid-run (``ctx.publish``, ``ctx.events``, ``ctx.now``)."""
         ref = _callable_ref(fn, self._where("do(...)"))
-        label = name or ref.target.rpartition(":")[2]
+        label = arg.label(name, "name", self._where("do(...)")) or ref.target.rpartition(":")[2]
         return self._evolve(steps=(*self._plan.steps, DoStep(fn=ref, name=label)))
 
     def check(self, *assertions: Any, name: str | None = None) -> Scenario:
@@ -474,7 +464,8 @@ class Scenario:
                 [Problem(where, "give at least one assertion", "check(Count('x', min=1))")]
             )
         refs = tuple(_component("assertion", a, {}, where) for a in assertions)
-        label = name or f"check {sum(isinstance(s, CheckStep) for s in self._plan.steps) + 1}"
+        count = sum(isinstance(s, CheckStep) for s in self._plan.steps)
+        label = arg.label(name, "name", where) or f"check {count + 1}"
         return self._evolve(steps=(*self._plan.steps, CheckStep(name=label, assertions=refs)))
 
     def generate(self, count: int = 1) -> Scenario:
@@ -502,12 +493,11 @@ class Scenario:
             raise SpecError(
                 [Problem(where, f"expected the path of an events.jsonl (got {path!r})")]
             )
-        if isinstance(speed, bool) or not isinstance(speed, int | float) or speed <= 0:
-            raise SpecError([Problem(where, f"speed must be > 0 (got {speed!r})")])
         _positive_int(loop, "loop", where)
-        chosen = (topics,) if isinstance(topics, str) else tuple(topics)
+        chosen = (topics,) if isinstance(topics, str) else arg.texts(topics, "topics", where)
         step = ReplayStep(
-            path=path, topics=chosen, sources=tuple(sources), speed=float(speed), loop=loop
+            path=path, topics=chosen, sources=arg.texts(sources, "sources", where),
+            speed=arg.speed(speed, where), loop=loop,
         )
         return self._evolve(steps=(*self._plan.steps, step))
 
@@ -521,6 +511,7 @@ class Scenario:
     def include(self, other: ChaosPlaybook | Scenario, *, during: str | None = None) -> Scenario:
         """Add a ChaosPlaybook's actions (only ``during`` a phase, if given), or another
         scenario's generators (those this one lacks), steps, chaos and expectations."""
+        arg.label(during, "during", self._where("include(...)"))
         if isinstance(other, ChaosPlaybook):
             nodes = tuple(
                 attrs.evolve(n, during=n.during or during, origin=n.origin or other.name)

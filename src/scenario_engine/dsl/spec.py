@@ -25,9 +25,12 @@ __all__ = [
     "SpecError",
     "at_least",
     "duration",
+    "flag",
+    "optional_text",
     "show",
     "spec_for",
     "unit_interval",
+    "whole",
 ]
 
 #: registry name -> spec class, filled as spec classes are defined
@@ -90,13 +93,15 @@ class Spec:
     def params(self) -> FrozenMap:
         """The component parameters: every field that is not left at its default, so a spec
         and its registry name with the same parameters build the same plan."""
-        return FrozenMap(
-            {
-                name: freeze(value)
-                for name, value in self._changed_fields(positional=False)
-                if name not in self.__not_params__ and value is not None
-            }
-        )
+        out = {}
+        for name, value in self._changed_fields(positional=False):
+            if name in self.__not_params__ or value is None:
+                continue
+            try:
+                out[name] = freeze(value)
+            except (TypeError, ValueError) as err:
+                _fail(self, name, f"{name}: {err}")
+        return FrozenMap(out)
 
     def to_ref(self) -> Ref:
         return Ref(kind=self.__kind__, name=self.__registry_name__, params=self.params())
@@ -176,6 +181,41 @@ def topics_tuple(value: str | Any) -> tuple[str, ...]:
     """Converter: one topic pattern or several, as a tuple."""
     if isinstance(value, str):
         return (value,)
-    if isinstance(value, Mapping):
+    if isinstance(value, Mapping) or not isinstance(value, list | tuple | set | frozenset):
         raise SpecError([Problem("", f"topics must be a string or a list (got {value!r})")])
-    return tuple(value)
+    topics = tuple(value)
+    if not all(isinstance(t, str) and t for t in topics):
+        raise SpecError(
+            [Problem("", f"topics must be non-empty strings (got {list(topics)!r})")]
+        )
+    return topics
+
+
+def whole(minimum: int, maximum: int | None = None) -> Any:
+    """Validator factory: an integer from ``minimum`` (to ``maximum``); None passes."""
+
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is None:
+            return
+        if isinstance(value, bool) or not isinstance(value, int):
+            _fail(instance, attribute.name,
+                  f"{attribute.name} must be an integer (got {value!r})")
+        if value < minimum or (maximum is not None and value > maximum):
+            bound = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum:,}"
+            _fail(instance, attribute.name,
+                  f"{attribute.name} must be an integer {bound} (got {value!r})")
+
+    return check
+
+
+def optional_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """Validator: None or a non-empty string (a payload key, a topic, a label)."""
+    if value is not None and (not isinstance(value, str) or not value):
+        _fail(instance, attribute.name,
+              f"{attribute.name} must be a non-empty string (got {value!r})")
+
+
+def flag(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """Validator: True or False (not 1, not 'yes')."""
+    if not isinstance(value, bool):
+        _fail(instance, attribute.name, f"{attribute.name} must be True or False (got {value!r})")

@@ -8,9 +8,17 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from scenario_engine.errors import PlanError, Problem
+from scenario_engine.plan._limits import (
+    MAX_EVENTS_PER_PHASE,
+    MAX_NAME,
+    MAX_REPEAT,
+    MAX_SPEED,
+    MIN_EVERY,
+)
 from scenario_engine.plan.nodes import (
     CheckStep,
     DoStep,
@@ -27,7 +35,10 @@ from scenario_engine.plan.services import service_problems
 from scenario_engine.plan.values import CallableRef, FrozenMap
 from scenario_engine.template_rules import template_problems
 
-__all__ = ["check_plan", "validate"]
+__all__ = ["WHERE_OPERATORS", "check_plan", "validate"]
+
+#: the operators of a payload condition ``{path = {op = value}}``
+WHERE_OPERATORS = ("eq", "ne", "gt", "ge", "lt", "le", "in")
 
 
 def _number(value: Any) -> bool:
@@ -67,6 +78,41 @@ def _triggers(path: str, t: Triggers) -> list[Problem]:
         )
     if t.after is not None and not t.after:
         problems.append(Problem(f"{path}.after", "must name a topic (got '')"))
+    if t.where is not None:
+        problems += _where(f"{path}.where", t.where)
+    return problems
+
+
+def _where(path: str, where: Any) -> list[Problem]:
+    """Path conditions: ``{dot.path = value}`` or ``{dot.path = {op = value}}``."""
+    if isinstance(where, CallableRef):
+        return _callable(path, where)
+    problems = []
+    if not where:
+        problems.append(Problem(path, "must list at least one payload condition",
+                                "{price = {gt = 0}}"))
+    for field, condition in where.items():
+        here = f"{path}.{field}" if field.isidentifier() else f"{path}[{field!r}]"
+        if not field or any(not part for part in field.split(".")):
+            problems.append(Problem(here, f"must be a payload path such as 'price.value' "
+                                    f"(got {field!r})"))
+        if not isinstance(condition, Mapping) or isinstance(condition, CallableRef):
+            continue
+        if not condition:
+            problems.append(Problem(here, "must give an operator and a value",
+                                    "one of: " + ", ".join(WHERE_OPERATORS)))
+        for op, expected in condition.items():
+            if op not in WHERE_OPERATORS:
+                close = difflib.get_close_matches(op, WHERE_OPERATORS, n=1, cutoff=0.5)
+                problems.append(Problem(
+                    f"{here}.{op}" if op.isidentifier() else f"{here}[{op!r}]",
+                    f"unknown operator {op!r}",
+                    f"did you mean {close[0]!r}?" if close
+                    else "one of: " + ", ".join(WHERE_OPERATORS),
+                ))
+            elif op == "in" and not isinstance(expected, tuple | str):
+                problems.append(Problem(f"{here}.in", f"must be a list (got {expected!r})",
+                                        "{side = {in = ['buy', 'sell']}}"))
     return problems
 
 
@@ -125,12 +171,22 @@ def _callable_vars(variables: FrozenMap) -> dict[str, str]:
 def validate(plan: Plan) -> list[Problem]:
     """Every structural problem of ``plan``, each with its key path."""
     problems: list[Problem] = []
-    if not plan.name:
+    if not plan.name or not plan.name.strip():
         problems.append(Problem("name", "must not be empty"))
+    elif len(plan.name) > MAX_NAME:
+        problems.append(Problem("name", f"must be at most {MAX_NAME} characters "
+                                f"(got {len(plan.name)})", "a scenario name names its folder"))
+    if plan.bus is not None:
+        scheme, sep, _ = plan.bus.partition("://")
+        if not sep or not scheme:
+            problems.append(Problem(
+                "bus", f"expected a bus URL such as 'redis://{plan.bus or 'localhost'}:6379/0' "
+                f"(got {plan.bus!r})", "memory://, redis://host:port/0 or nats://host:port",
+            ))
     if plan.clock not in (None, "virtual", "wall"):
         problems.append(Problem("clock", f"must be 'virtual' or 'wall' (got {plan.clock!r})"))
-    if not _number(plan.speed) or plan.speed <= 0:
-        problems.append(Problem("speed", f"must be > 0 (got {plan.speed!r})"))
+    if not _number(plan.speed) or plan.speed <= 0 or plan.speed > MAX_SPEED:
+        problems.append(Problem("speed", f"must be > 0 and <= {MAX_SPEED:g} (got {plan.speed!r})"))
     if plan.timeout is not None and (not _number(plan.timeout) or plan.timeout <= 0):
         problems.append(Problem("timeout", f"must be > 0 (got {plan.timeout!r})"))
     for i, system in enumerate(plan.systems):
@@ -143,6 +199,10 @@ def validate(plan: Plan) -> list[Problem]:
         problems += template_problems(gen.ref.params, f"generators[{i}].ref.params", own)
         if not _number(gen.every) or gen.every <= 0:
             problems.append(Problem(f"generators[{i}].every", f"must be > 0 (got {gen.every!r})"))
+        elif gen.every < MIN_EVERY:
+            problems.append(Problem(f"generators[{i}].every",
+                                    f"must be at least 1us (got {gen.every!r})",
+                                    "a generator emits at most a million events a second"))
         if not gen.topic:
             problems.append(Problem(f"generators[{i}].topic", "must not be empty"))
     problems += _topics(plan)
@@ -175,12 +235,14 @@ def validate(plan: Plan) -> list[Problem]:
                 )
             if step.profile is not None:
                 problems += _ref(f"{path}.profile", step.profile, "profile")
+            problems += _phase_size(plan, path, step)
         elif isinstance(step, PublishStep):
             problems += template_problems(step.payload, f"{path}.payload", callables)
             if not step.topic:
                 problems.append(Problem(f"{path}.topic", "must not be empty"))
-            if step.repeat < 1:
-                problems.append(Problem(f"{path}.repeat", f"must be >= 1 (got {step.repeat!r})"))
+            if step.repeat < 1 or step.repeat > MAX_REPEAT:
+                problems.append(Problem(f"{path}.repeat", f"must be >= 1 and <= {MAX_REPEAT:,} "
+                                        f"(got {step.repeat!r})"))
             if step.generator is not None:
                 problems += _ref(f"{path}.generator", step.generator, "generator")
                 if step.payload is not None:
@@ -197,6 +259,8 @@ def validate(plan: Plan) -> list[Problem]:
                 problems.append(Problem(f"{path}.topic", "must not be empty"))
             if step.timeout <= 0:
                 problems.append(Problem(f"{path}.timeout", f"must be > 0 (got {step.timeout!r})"))
+            if step.where is not None:
+                problems += _where(f"{path}.where", step.where)
         elif isinstance(step, CheckStep):
             if not step.assertions:
                 problems.append(Problem(f"{path}.assertions", "must list at least one assertion"))
@@ -230,6 +294,29 @@ def validate(plan: Plan) -> list[Problem]:
             )
     for i, ref in enumerate(plan.expectations):
         problems += _ref(f"expectations[{i}]", ref, "assertion")
+    return problems
+
+
+def _phase_size(plan: Plan, path: str, step: PhaseStep) -> list[Problem]:
+    """A phase may not ask a generator for more events than a run can hold or finish."""
+    if not plan.generators or not all(_number(g.every) and g.every > 0 for g in plan.generators):
+        return []
+    period = min(g.every for g in plan.generators)
+    if step.cycles is not None:
+        span = step.cycles * period
+    elif step.duration is not None and _number(step.duration):
+        span = step.duration
+    else:
+        return []
+    problems = []
+    for i, gen in enumerate(plan.generators):
+        if gen.every >= MIN_EVERY and span / gen.every > MAX_EVENTS_PER_PHASE:
+            problems.append(Problem(
+                path,
+                f"phase {step.name!r} would emit {span / gen.every:,.0f} events from "
+                f"generators[{i}] (at most {MAX_EVENTS_PER_PHASE:,} a phase)",
+                "shorten the phase or slow the generator down (every=...)",
+            ))
     return problems
 
 

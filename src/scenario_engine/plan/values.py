@@ -139,16 +139,28 @@ def resolve_target(target: str) -> Any:
     return obj
 
 
-def freeze(value: Any) -> Any:
-    """Turn plain data (dicts, lists) into IR values (FrozenMap, tuples); keeps scalars."""
-    if isinstance(value, FrozenMap | CallableRef):
+#: how deep tables and lists may nest inside one value (a plan file allows 64 levels in all)
+MAX_VALUE_DEPTH = 48
+
+
+def freeze(value: Any, _depth: int = 0) -> Any:
+    """Turn plain data (dicts, lists) into IR values (FrozenMap, tuples); keeps scalars.
+
+    Raises ValueError for what a plan file could not hold: numbers that are
+    not finite, integers beyond 64 bits, nesting deeper than MAX_VALUE_DEPTH.
+    """
+    if isinstance(value, CallableRef):
         return value
-    if isinstance(value, Mapping):
-        return FrozenMap({str(k): freeze(v) for k, v in value.items()})
-    if isinstance(value, list | tuple):
-        return tuple(freeze(v) for v in value)
+    if isinstance(value, Mapping | list | tuple):
+        if _depth >= MAX_VALUE_DEPTH:
+            raise ValueError(f"values in a plan nest at most {MAX_VALUE_DEPTH} levels deep")
+        if isinstance(value, Mapping):
+            return FrozenMap({str(k): freeze(v, _depth + 1) for k, v in value.items()})
+        return tuple(freeze(v, _depth + 1) for v in value)
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"numbers in a plan must be finite (got {value!r})")
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+        raise ValueError(f"integers in a plan are 64-bit (got {value!r})")
     if value is None or isinstance(value, str | int | float | bool):
         return value
     if callable(value):

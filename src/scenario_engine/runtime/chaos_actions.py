@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 
 from scenario_engine.events import Event
+from scenario_engine.plan._limits import MAX_COPIES, MAX_WINDOW
 from scenario_engine.spi import ChaosContext, Emission, ParamError
 
 __all__ = [
@@ -59,8 +60,8 @@ class DuplicateEffect:
     effect = "duplicate"
 
     def __init__(self, copies: int = 1, spacing_ms: float = 0) -> None:
-        if isinstance(copies, bool) or not isinstance(copies, int) or copies < 1:
-            raise ParamError("copies", "must be an integer >= 1", copies)
+        if isinstance(copies, bool) or not isinstance(copies, int) or not 1 <= copies <= MAX_COPIES:
+            raise ParamError("copies", f"must be an integer from 1 to {MAX_COPIES:,}", copies)
         self.copies = copies
         self.spacing = _non_negative("spacing_ms", spacing_ms) / 1000
 
@@ -76,8 +77,8 @@ class ReorderEffect:
     effect = "reorder"
 
     def __init__(self, window: int = 3) -> None:
-        if isinstance(window, bool) or not isinstance(window, int) or window < 2:
-            raise ParamError("window", "must be an integer >= 2", window)
+        if isinstance(window, bool) or not isinstance(window, int) or not 2 <= window <= MAX_WINDOW:
+            raise ParamError("window", f"must be an integer from 2 to {MAX_WINDOW:,}", window)
         self.window = window
         self.held: list[Event] = []
 

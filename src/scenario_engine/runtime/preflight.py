@@ -50,6 +50,12 @@ def preflight(
     """
     registry = registry or default_registry()
     problems = validate(plan)
+    if not (plan.steps or plan.generators or plan.expectations):
+        problems.append(Problem(
+            "", "nothing to run: no steps, no generators, no assertions",
+            "give it something to do: .phase('calm', cycles=3) with a .generator(...), "
+            "a .publish(...), or an .expect(...)",
+        ))
     if problems:
         return problems  # the rest assumes a well-formed plan
     problems += check_components(plan, registry)
@@ -151,7 +157,7 @@ def _bus(url: str, clock: str | None, registry: Registry) -> list[Problem]:
         return [Problem("bus", err.message, err.hint)]
     except (TypeError, ValueError) as err:
         return [Problem("bus", f"the {scheme} bus rejects {url!r}: {err}")]
-    capabilities = getattr(bus, "capabilities", frozenset())
+    capabilities: frozenset[str] = getattr(bus, "capabilities", frozenset())
     if clock == "virtual" and "virtual_time" not in capabilities:
         return [Problem(
             "clock",

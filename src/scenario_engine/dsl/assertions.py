@@ -17,6 +17,8 @@ from scenario_engine.dsl.spec import (
     whole,
 )
 from scenario_engine.errors import Problem
+from scenario_engine.plan.validate import where_problems
+from scenario_engine.plan.values import freeze
 
 __all__ = ["Always", "AssertionSpec", "Count", "Custom", "Never", "Sequence", "Within"]
 
@@ -29,9 +31,21 @@ class AssertionSpec(Spec):
 
 
 def _where(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is None or callable(value) or isinstance(value, Mapping):
-        return
     cls = type(instance).__name__
+    if isinstance(value, Mapping):
+        try:
+            problems = where_problems(freeze(value))
+        except (TypeError, ValueError) as err:
+            problems = [Problem("", str(err))]
+        if problems:
+            raise SpecError([
+                Problem(f"{cls}({attribute.name}=...)",
+                        f"{p.where}: {p.message}" if p.where else p.message, p.hint)
+                for p in problems
+            ])
+        return
+    if value is None or callable(value):
+        return
     raise SpecError(
         [Problem(f"{cls}({attribute.name}=...)",
                  f"{attribute.name} must be a callable or a mapping of payload paths "

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from scenario_engine.errors import PlanError, Problem
+from scenario_engine.plan._fields import key_path
 from scenario_engine.plan._limits import (
     MAX_EVENTS_PER_PHASE,
     MAX_NAME,
@@ -35,10 +36,15 @@ from scenario_engine.plan.services import service_problems
 from scenario_engine.plan.values import CallableRef, FrozenMap
 from scenario_engine.template_rules import template_problems
 
-__all__ = ["WHERE_OPERATORS", "check_plan", "validate"]
+__all__ = ["WHERE_OPERATORS", "check_plan", "validate", "where_problems"]
 
 #: the operators of a payload condition ``{path = {op = value}}``
 WHERE_OPERATORS = ("eq", "ne", "gt", "ge", "lt", "le", "in")
+#: what other query languages call them
+_ALIASES = {"lte": "le", "gte": "ge", "neq": "ne", "equals": "eq", "==": "eq", "!=": "ne",
+            ">": "gt", ">=": "ge", "<": "lt", "<=": "le", "=": "eq", "contains": "in"}
+#: built-in assertions whose parameter is a payload condition
+_CONDITIONS = {"count": "where", "never": "where", "always": "predicate"}
 
 
 def _number(value: Any) -> bool:
@@ -92,7 +98,7 @@ def _where(path: str, where: Any) -> list[Problem]:
         problems.append(Problem(path, "must list at least one payload condition",
                                 "{price = {gt = 0}}"))
     for field, condition in where.items():
-        here = f"{path}.{field}" if field.isidentifier() else f"{path}[{field!r}]"
+        here = key_path(path, field)
         if not field or any(not part for part in field.split(".")):
             problems.append(Problem(here, f"must be a payload path such as 'price.value' "
                                     f"(got {field!r})"))
@@ -103,15 +109,16 @@ def _where(path: str, where: Any) -> list[Problem]:
                                     "one of: " + ", ".join(WHERE_OPERATORS)))
         for op, expected in condition.items():
             if op not in WHERE_OPERATORS:
-                close = difflib.get_close_matches(op, WHERE_OPERATORS, n=1, cutoff=0.5)
+                close = [_ALIASES[op]] if op in _ALIASES else difflib.get_close_matches(
+                    op, WHERE_OPERATORS, n=1, cutoff=0.5)
                 problems.append(Problem(
-                    f"{here}.{op}" if op.isidentifier() else f"{here}[{op!r}]",
+                    key_path(here, op),
                     f"unknown operator {op!r}",
                     f"did you mean {close[0]!r}?" if close
                     else "one of: " + ", ".join(WHERE_OPERATORS),
                 ))
             elif op == "in" and not isinstance(expected, tuple | str):
-                problems.append(Problem(f"{here}.in", f"must be a list (got {expected!r})",
+                problems.append(Problem(key_path(here, "in"), f"must be a list (got {expected!r})",
                                         "{side = {in = ['buy', 'sell']}}"))
     return problems
 
@@ -294,6 +301,11 @@ def validate(plan: Plan) -> list[Problem]:
             )
     for i, ref in enumerate(plan.expectations):
         problems += _ref(f"expectations[{i}]", ref, "assertion")
+        problems += _condition(f"expectations[{i}]", ref)
+    for i, step in enumerate(plan.steps):
+        if isinstance(step, CheckStep):
+            for j, ref in enumerate(step.assertions):
+                problems += _condition(f"steps[{i}].assertions[{j}]", ref)
     return problems
 
 
@@ -318,6 +330,20 @@ def _phase_size(plan: Plan, path: str, step: PhaseStep) -> list[Problem]:
                 "shorten the phase or slow the generator down (every=...)",
             ))
     return problems
+
+
+def _condition(path: str, ref: Ref) -> list[Problem]:
+    """The payload condition of a built-in assertion, checked as the triggers' are."""
+    name = _CONDITIONS.get(ref.name)
+    value = ref.params.get(name) if name else None
+    if isinstance(value, FrozenMap):
+        return _where(f"{path}.params.{name}", value)
+    return []
+
+
+def where_problems(where: Any) -> list[Problem]:
+    """The problems of a payload condition, by key path inside it (for the builders)."""
+    return _where("", where)
 
 
 def check_plan(plan: Plan) -> None:

@@ -131,12 +131,22 @@ def _replays(plan: Plan) -> list[Problem]:
             problems.append(Problem(f"steps[{i}].path", f"no such file {step.path!r}", hint))
             continue
         try:
-            read_replay(path, step.topics, step.sources)
+            for line in read_replay(path, step.topics, step.sources):
+                _recorded_event(line)
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
             what = "is not an event log" if not isinstance(err, OSError) else "cannot be read"
             reason = f"{type(err).__name__}: {err}"
             problems.append(Problem(f"steps[{i}].path", f"{step.path!r} {what} ({reason})", hint))
     return problems
+
+
+def _recorded_event(line: Any) -> None:
+    """A line the replay step can publish: a topic and a recorded time."""
+    if not isinstance(line.get("topic"), str):
+        raise ValueError(f"a line without a topic: {str(line)[:60]}")
+    when = line.get("t")
+    if isinstance(when, bool) or not isinstance(when, int | float):
+        raise ValueError(f"a line without a time 't': {str(line)[:60]}")
 
 
 def _bus(url: str, clock: str | None, registry: Registry) -> list[Problem]:

@@ -1,0 +1,58 @@
+"""The bad-input corpus' machinery: a case is files, a command line, an exit code and a text.
+
+Every case runs through ``scenario`` in-process (click's CliRunner) in a
+fresh directory, so messages carry short relative paths. The text pinned is
+the located message -- ``pb.py:3: scenario 's': steps[0].cycles: ...`` or
+``plan.toml:plans[0].steps[0].cycles: ...`` -- and must appear whole on
+stderr; nothing may look like a crash: no traceback, no "internal error".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import attrs
+from click.testing import CliRunner, Result
+
+from scenario_engine.cli import main
+from scenario_engine.registry import default_registry
+
+__all__ = ["Case", "assert_clean", "invoke", "write_files"]
+
+HEADER = "from scenario_engine import *\n"
+
+
+@attrs.frozen
+class Case:
+    """One bad input: ``files`` written, ``argv`` run, ``code`` and ``text`` expected."""
+
+    id: str
+    files: Mapping[str, str | bytes]
+    argv: tuple[str, ...]
+    text: str
+    code: int = 2
+
+
+def write_files(files: Mapping[str, str | bytes], directory: Path) -> None:
+    for name, content in files.items():
+        path = directory / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+
+
+def invoke(argv: tuple[str, ...] | list[str]) -> Result:
+    default_registry.cache_clear()
+    return CliRunner().invoke(main, list(argv), catch_exceptions=False)
+
+
+def assert_clean(result: Result, case: Case) -> None:
+    """The exit code, the located message, and nothing that looks like a crash."""
+    output = result.output  # stdout and stderr, as a terminal shows them
+    assert "Traceback" not in output, output
+    assert "internal error" not in output, output
+    assert result.exit_code == case.code, output
+    assert case.text in output, f"expected:\n{case.text}\ngot:\n{output}"

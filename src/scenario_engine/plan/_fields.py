@@ -41,6 +41,7 @@ __all__ = [
     "key_path",
     "load_callable",
     "load_cycles",
+    "load_headers",
     "load_map",
     "load_value",
     "load_where",
@@ -223,6 +224,16 @@ def load_map(value: Any, _: Any = None) -> FrozenMap:
     if not isinstance(loaded, FrozenMap):
         raise FieldError(f"must be a table of names to values, not a callable {got(value)}")
     return loaded
+
+
+def load_headers(value: Any, _: Any = None) -> FrozenMap:
+    """Message headers: a table of names to strings (a bus sends headers as text)."""
+    headers = load_map(value)
+    for name, item in headers.items():
+        if not isinstance(item, str):
+            raise FieldError(f"must be a string {got(item)}", f"{name} = {str(item)!r}",
+                             at=key_path("", name))
+    return headers
 
 
 def load_where(value: Any, _: Any = None) -> CallableRef | FrozenMap | None:

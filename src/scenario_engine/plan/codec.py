@@ -48,6 +48,7 @@ from scenario_engine.plan._fields import (
     join_path,
     load_callable,
     load_cycles,
+    load_headers,
     load_map,
     load_value,
     load_where,
@@ -205,6 +206,8 @@ def _struct_hook(conv: Converter, cls: type) -> Callable[[Any, Any], Any]:
         overrides["payload"] = override(struct_hook=lambda v, _: load_value(v))
     if "where" in fields:
         overrides["where"] = override(struct_hook=load_where)
+    if "headers" in fields:
+        overrides["headers"] = override(struct_hook=load_headers)
     if cls is Triggers:
         overrides["at_cycle"] = override(struct_hook=load_cycles)
         overrides["between"] = override(struct_hook=pair(seconds, "durations"))
@@ -396,7 +399,7 @@ def loads(text: str, fmt: Format, source: str = "<string>") -> list[Plan]:
                 f"{prefix}format", "is required", f"start the file with format = {FORMAT_VERSION}"
             )
         )
-    elif version != FORMAT_VERSION:
+    elif type(version) is not int or version != FORMAT_VERSION:  # true and 1.0 equal 1
         problems.append(
             Problem(
                 f"{prefix}format",
@@ -406,7 +409,7 @@ def loads(text: str, fmt: Format, source: str = "<string>") -> list[Plan]:
                 "that wrote it",
             )
         )
-    if problems and version != FORMAT_VERSION:
+    if problems and (type(version) is not int or version != FORMAT_VERSION):
         raise PlanError(problems)  # the rest may be another format: do not guess at it
     raw = data.get("plans")
     if not isinstance(raw, list) or not raw:

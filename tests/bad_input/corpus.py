@@ -9,6 +9,9 @@ stderr; nothing may look like a crash: no traceback, no "internal error".
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,7 +21,7 @@ from click.testing import CliRunner, Result
 from scenario_engine.cli import main
 from scenario_engine.registry import default_registry
 
-__all__ = ["Case", "assert_clean", "invoke", "write_files"]
+__all__ = ["Case", "assert_clean", "invoke", "run_scenario", "write_files"]
 
 HEADER = "from scenario_engine import *\n"
 
@@ -56,3 +59,11 @@ def assert_clean(result: Result, case: Case) -> None:
     assert "internal error" not in output, output
     assert result.exit_code == case.code, output
     assert case.text in output, f"expected:\n{case.text}\ngot:\n{output}"
+
+
+def run_scenario(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``scenario ARGS`` in a real process (its own interpreter, imports and exit code)."""
+    return subprocess.run(
+        [sys.executable, "-m", "scenario_engine.cli", *args],
+        check=False, capture_output=True, text=True, cwd=cwd, env=dict(os.environ), timeout=120,
+    )

@@ -12,6 +12,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from scenario_engine.errors import UsageError
 from scenario_engine.events import Event, TopicPattern
 
 __all__ = ["MemoryBus"]
@@ -25,6 +26,11 @@ class MemoryBus:
     capabilities = frozenset({"virtual_time", "headers", "keys"})
 
     def __init__(self, url: str = "memory://") -> None:
+        if url.partition("://")[2]:
+            raise UsageError(
+                f"bus URL {url}: the memory bus takes no host, path or options",
+                hint="memory://",
+            )
         self.url = url
         self._subscriptions: list[tuple[TopicPattern, Handler]] = []
         self._routes: dict[str, tuple[Handler, ...]] = {}

@@ -55,7 +55,7 @@ def check_bus_option(url: str | None) -> None:
         return
     if not url.strip():
         raise UsageError(
-            "--bus: expected a bus URL (got '')",
+            f"--bus: expected a bus URL (got {url!r})",
             hint="memory://, redis://localhost:6379/0 or nats://localhost:4222; "
             "leave --bus out for the scenario's own bus",
         )
@@ -80,13 +80,13 @@ def _reason(err: OSError) -> str:
 def writable_folder(path: Path, option: str, *, create: bool = True) -> None:
     """Make sure files can be written in ``path`` (created if missing), or exit 2 saying why."""
     hint = f"give {option} a folder you can write to"
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"{option} {path}: is a file, not a folder", hint=hint)
-    if not path.exists() and not create:
-        raise UsageError(
-            f"{option} {path}: no such folder", hint=f"create it first (mkdir -p {path})"
-        )
     try:
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"{option} {path}: is a file, not a folder", hint=hint)
+        if not path.exists() and not create:
+            raise UsageError(
+                f"{option} {path}: no such folder", hint=f"create it first (mkdir -p {path})"
+            )
         path.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=path):
             pass

@@ -29,7 +29,9 @@ __all__ = ["play"]
 @select_option
 @vars_option
 @trust_option
-@click.option("--seed", type=int, help="Override every scenario's seed.")
+@click.option(
+    "--seed", type=click.IntRange(-(2**63), 2**63 - 1), help="Override every scenario's seed."
+)
 @click.option(
     "--bus", metavar="URL",
     help="Bus URL: memory://, redis://host:port/0, nats://host:port; ${VAR} in it is read "
@@ -147,9 +149,9 @@ def play(
         for _, plan in items:
             click.echo("\n".join(schedule(plan, options)))
         return
-    writable_folder(report_dir, "--report-dir")
     registry = default_registry()
     renderers = [registry.load("reporter", name, where="--reporter")() for name in reporters]
+    writable_folder(report_dir, "--report-dir")
     # a live status area on a terminal; only the summaries on a pipe or with -q
     output = PlayOutput(None if loop == 0 else len(items) * (loop or 1), verbosity())
     options = attrs.evolve(options, progress=output.observer)

@@ -29,7 +29,7 @@ from scenario_engine.registry import Registry, _thawed, check_components, defaul
 from scenario_engine.runtime.rng import RngFactory
 from scenario_engine.templates import TemplateError, compile_template
 
-__all__ = ["preflight"]
+__all__ = ["bus_problems", "preflight"]
 
 #: what a publish step's template sees besides the scenario's variables
 PUBLISH_FIELDS = ("index", "cycle", "time", "timestamp", "seed")
@@ -147,6 +147,16 @@ def _recorded_event(line: Any) -> None:
     when = line.get("t")
     if isinstance(when, bool) or not isinstance(when, int | float):
         raise ValueError(f"a line without a time 't': {str(line)[:60]}")
+
+
+def bus_problems(url: str, clock: str | None, registry: Registry | None = None) -> list[Problem]:
+    """What is wrong with running on ``url`` (with ``clock``): an unknown scheme, a URL its
+    bus rejects, a virtual clock on a real-time bus. The bus is made, never connected."""
+    registry = registry or default_registry()
+    scheme = url.partition("://")[0]
+    if scheme and "://" in url and scheme not in registry.names("bus"):
+        return registry.unknown("bus", scheme, "bus").problems
+    return _bus(url, clock, registry)
 
 
 def _bus(url: str, clock: str | None, registry: Registry) -> list[Problem]:

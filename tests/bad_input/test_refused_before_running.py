@@ -32,11 +32,11 @@ def test_every_problem_of_every_plan_of_a_file_is_reported_at_once(workdir: Path
     assert result.exit_code == 2
     assert result.output.splitlines() == [
         "error: 2 problems:",
-        "  - three.toml:plans[1].steps[0].payload: unknown template variable 'who'; known: "
-        "cycle, index, seed, time, timestamp (hint: define it with .vars(...) or --var "
-        "name=value; a publish step also knows index, cycle, time, timestamp, seed)",
-        "  - three.toml:plans[2].steps[0].path: no such file 'gone.jsonl' "
-        "(hint: give the events.jsonl of an earlier run)",
+        ("  - three.toml:plans[1].steps[0].payload: unknown template variable 'who'; known: "
+         "cycle, index, seed, time, timestamp (hint: define it with .vars(...) or --var "
+         "name=value; a publish step also knows index, cycle, time, timestamp, seed)"),
+        ("  - three.toml:plans[2].steps[0].path: no such file 'gone.jsonl' "
+         "(hint: give the events.jsonl of an earlier run)"),
     ]
     assert not (workdir / "scenario-reports").exists()
 

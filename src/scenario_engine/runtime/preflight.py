@@ -155,7 +155,7 @@ def bus_problems(url: str, clock: str | None, registry: Registry | None = None) 
     registry = registry or default_registry()
     scheme = url.partition("://")[0]
     if scheme and "://" in url and scheme not in registry.names("bus"):
-        return registry.unknown("bus", scheme, "bus").problems
+        return list(registry.unknown("bus", scheme, "bus").problems)
     return _bus(url, clock, registry)
 
 

@@ -22,6 +22,22 @@ PLAYBOOKS = FIXTURES / "playbooks"
 FAKE_PLUGIN_SRC = FIXTURES / "fake-plugin" / "src"
 
 
+def _slow_tier_runs() -> bool:
+    """The slow tier runs in CI (``CI=true``) and when asked (``SCENARIO_SLOW=1``)."""
+    return (os.environ.get("CI", "").lower() in ("1", "true", "yes")
+            or os.environ.get("SCENARIO_SLOW", "") not in ("", "0"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip tests marked ``slow`` unless the slow tier runs (or ``-m slow`` asks for them)."""
+    if _slow_tier_runs() or "slow" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="slow tier: set SCENARIO_SLOW=1 (CI=true runs it)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 def install_metadata(project: Path, site: Path) -> Path:
     """Write ``project``'s metadata as an installed ``*.dist-info`` under ``site``.
 

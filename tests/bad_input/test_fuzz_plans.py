@@ -159,7 +159,7 @@ def documents(draw: st.DrawFn) -> tuple[str, str]:
     return text, fmt
 
 
-class _Overdue(Exception):  # noqa: N818 - the document's deadline passed
+class _Overdue(Exception):
     pass
 
 

@@ -6,7 +6,7 @@ so the only thing wrong is the command line itself.
 
 from __future__ import annotations
 
-from corpus import HEADER, Case
+from bad_input.corpus import HEADER, Case
 
 OK_PY = HEADER + "s = Scenario('s').generator('counter', topic='t').phase('p', cycles=2).expect(Count('t', min=1))\n"
 OK_TOML = """format = 1

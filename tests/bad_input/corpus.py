@@ -19,7 +19,6 @@ import attrs
 from click.testing import CliRunner, Result
 
 from scenario_engine.cli import main
-from scenario_engine.registry import default_registry
 
 __all__ = ["Case", "assert_clean", "invoke", "run_scenario", "write_files"]
 
@@ -48,7 +47,6 @@ def write_files(files: Mapping[str, str | bytes], directory: Path) -> None:
 
 
 def invoke(argv: tuple[str, ...] | list[str]) -> Result:
-    default_registry.cache_clear()
     return CliRunner().invoke(main, list(argv), catch_exceptions=False)
 
 

@@ -12,7 +12,8 @@ import json
 from typing import Any
 
 import tomli_w
-from corpus import Case
+
+from bad_input.corpus import Case
 
 DROP = object()
 

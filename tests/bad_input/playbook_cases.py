@@ -7,7 +7,7 @@ and ``scenario play`` print; both must exit 2 before anything runs.
 
 from __future__ import annotations
 
-from corpus import HEADER, Case
+from bad_input.corpus import HEADER, Case
 
 S = "s = Scenario('s')"
 #: a scenario with something to do, to hang a bad call on

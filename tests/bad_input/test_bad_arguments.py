@@ -6,8 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
-from argument_cases import CASES, FILES
-from corpus import Case, assert_clean, invoke, run_scenario, write_files
+
+from bad_input.argument_cases import CASES, FILES
+from bad_input.corpus import Case, assert_clean, invoke, run_scenario, write_files
 
 
 def test_the_argument_corpus_is_large_and_its_ids_distinct() -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from corpus import Case, assert_clean, invoke, write_files
-from playbook_cases import CASES
+
+from bad_input.corpus import Case, assert_clean, invoke, write_files
+from bad_input.playbook_cases import CASES
 
 
 def test_the_playbook_corpus_is_large_and_its_ids_distinct() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from argument_cases import OK_PY, OK_TOML
-from corpus import HEADER, invoke, write_files
+from bad_input.argument_cases import OK_PY, OK_TOML
+from bad_input.corpus import HEADER, invoke, write_files
 
 
 def test_a_bad_second_file_stops_play_before_the_first_file_runs(workdir: Path) -> None:

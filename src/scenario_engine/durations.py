@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["DurationError", "format_duration", "parse_duration"]
+__all__ = ["MAX_SECONDS", "DurationError", "format_duration", "parse_duration"]
 
+#: the longest duration anything may last: 10 years (clock times stay printable dates)
+MAX_SECONDS = 10 * 365 * 86400.0
 _UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _PATTERN = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(us|ms|s|m|h)\s*$")
 
@@ -34,6 +36,8 @@ def parse_duration(value: object) -> float:
         raise DurationError(f"a duration must be finite (got {value!r})")
     if seconds < 0:
         raise DurationError(f"a duration must be >= 0 (got {value!r})")
+    if seconds > MAX_SECONDS:
+        raise DurationError(f"a duration must be at most 10 years (got {value!r})")
     return seconds
 
 

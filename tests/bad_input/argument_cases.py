@@ -97,3 +97,7 @@ CASES = [
     cli("plugins of an unknown kind", "plugins --kind bogus", "Error: Invalid value for '--kind': 'bogus' is not one of 'assertion', 'bus', 'chaos', 'generator', 'loader', 'profile', 'reporter'."),
     cli("host without a colon", "host nocolon", "error: expected MODULE:CLASS for the system to host (got 'nocolon')"),
 ]
+
+CASES += [
+    cli("--settle of 11 years", "play ok.py --settle 100000h", "Error: Invalid value for '--settle': a duration must be at most 10 years (got '100000h')"),
+]

@@ -258,3 +258,13 @@ CASES += [
     Case("the second plan of a file is bad", {"plan.toml": dump(changed({"plans.1": {"name": "q", "steps": [{"type": "phase", "name": "a", "cycles": 0}]}}), "toml")}, ("check", "plan.toml"), "plan.toml:plans[1].steps[0].cycles: must be >= 1 (got 0)"),
     Case("the second plan of a file misspells a profile", {"plan.json": dump(changed({"plans.1": {"name": "q", "steps": [{"type": "phase", "name": "a", "cycles": 1, "profile": {"name": "stedy"}}]}}), "json")}, ("check", "plan.json"), "plan.json:plans[1].steps[0].profile.name: unknown profile 'stedy' (hint: did you mean 'steady'?)"),
 ]
+
+CASES += [
+    *cases("generator every of 11 years", {G + "every": "100000h"}, F + "generators[0].every: a duration must be at most 10 years (got '100000h')"),
+    *cases("phase of 1e300 seconds", {ST + "cycles": DROP, ST + "duration": 1e300}, F + "steps[0].duration: a duration must be at most 10 years (got 1e+300)"),
+    *cases("Delay ms 1e300", {CH + "action": {"name": "delay", "params": {"ms": 1e300}}}, F + "chaos[0].action.params.ms: must be at most 10 years in milliseconds (got 1e+300)"),
+    *cases("Outage duration of 11 years", {CH + "action": {"name": "outage", "params": {"duration": "100000h"}}}, F + "chaos[0].action.params.duration: must be a number >= 0 (got '100000h')"),
+    *cases("between of 11 years", {T + "between": [0, "100000h"]}, F + "chaos[0].triggers.between: must be a list of 2 durations (got [0, '100000h'])"),
+    *cases("sine period 0", {ST + "profile": {"name": "sine", "params": {"period": 0}}}, F + "steps[0].profile.params.period: must be > 0 (got 0)"),
+    *cases("steps levels empty", {ST + "profile": {"name": "steps", "params": {"levels": []}}}, F + "steps[0].profile.params.levels: must be a non-empty list of numbers (got [])"),
+]

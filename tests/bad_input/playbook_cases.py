@@ -353,3 +353,23 @@ CASES += [
     pb("compile a null in TOML", OK + ".publish('t', {'x': None})", "pb.py: scenario 's': steps[1].payload.x: TOML has no null value (hint: drop the key, or write the plan as JSON (-o plan.json))", argv=("compile", "pb.py")),
     pb("compile a reserved table", OK + ".publish('t', {'callable': 'os:system'})", "pb.py: scenario 's': steps[1].payload: a table whose only key is 'callable' is reserved for references to Python callables (hint: add another key or rename it)", argv=("compile", "pb.py")),
 ]
+
+Q = "s = Scenario('s').generator('counter', topic='t').phase('p', cycles=3, "
+CASES += [
+    # ------------------------------------------------------------------ bounds on time, and profiles' own checks
+    pb("Delay of 10**12 ms", C + "Delay('t', ms=1e12))", W + "Delay(ms=...): ms must be <= 3.1536e+11 (got 1000000000000.0)"),
+    pb("Duplicate spacing of 10**300 ms", C + "Duplicate(spacing_ms=1e300))", W + "Duplicate(spacing_ms=...): spacing_ms must be <= 3.1536e+11 (got 1e+300)"),
+    pb("chaos by name, ms 1e300", C + "'delay', ms=1e300)", W + "scenario 's': chaos[0].action.params.ms: must be at most 10 years in milliseconds (got 1e+300)"),
+    pb("Outage of 1e300 seconds", C + "Outage(duration=1e300))", W + "a duration must be at most 10 years (got 1e+300)"),
+    pb("phase of 1e300 seconds", S + ".phase('p', duration=1e300)", W + "Scenario('s').phase('p'): a duration must be at most 10 years (got 1e+300)"),
+    pb("publish delay of 100,000 hours", S + ".publish('t', {}, delay='100000h')", W + P + "a duration must be at most 10 years (got '100000h')"),
+    pb("timeout of 11 years", S + ".timeout(11 * 365 * 86400)", W + "Scenario('s').timeout(...): a duration must be at most 10 years (got 346896000)"),
+    pb("a phase of 1e20 events", S + ".generator('counter', topic='t', every='1us').phase('p', duration='87600h')", W + "scenario 's': steps[0]: phase 'p' would emit 315,360,000,000,000 events from generators[0] (at most 10,000,000 a phase)"),
+    pb("sine period 0", Q + "profile='sine', period=0)", W + "scenario 's': steps[0].profile.params.period: must be > 0 (got 0)"),
+    pb("steps without levels", Q + "profile='steps', levels=[])", W + "scenario 's': steps[0].profile.params.levels: must be a non-empty list of numbers (got [])"),
+    pb("steps every 0", Q + "profile='steps', levels=[1], every=0)", W + "scenario 's': steps[0].profile.params.every: must be an integer >= 1 (got 0)"),
+    pb("steps of strings", Q + "profile='steps', levels=['a'])", W + "scenario 's': steps[0].profile.params.levels[0]: must be a finite number (got 'a')"),
+    pb("trend target a string", Q + "profile='trend', target='x')", W + "scenario 's': steps[0].profile.params.target: must be a finite number (got 'x')"),
+    pb("random walk overflowing", Q + "profile='random_walk', step=1e308)", W + "scenario 's': steps[0].profile: generator 'counter' (generators[0]) fails on its first tick under profile 'random_walk': OverflowError: math range error (hint: check the profile's parameters)"),
+    pb("flash crash severity 5", Q + "profile='trading.flash_crash', severity=5)", W + "scenario 's': steps[0].profile.params.severity: must be in (0, 1) (got 5)"),
+]

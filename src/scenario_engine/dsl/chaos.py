@@ -18,6 +18,7 @@ from scenario_engine.dsl.spec import (
     unit_interval,
     whole,
 )
+from scenario_engine.durations import MAX_SECONDS
 from scenario_engine.errors import Problem
 from scenario_engine.plan._limits import MAX_COPIES, MAX_WINDOW
 from scenario_engine.plan.nodes import ChaosNode, Triggers
@@ -35,6 +36,9 @@ __all__ = [
     "Reorder",
     "make_triggers",
 ]
+
+#: the longest delay or spacing: 10 years, in milliseconds
+MAX_MS = MAX_SECONDS * 1000
 
 TRIGGER_NAMES = frozenset(
     {
@@ -193,8 +197,8 @@ class Delay(ChaosSpec):
 
     __registry_name__: ClassVar[str] = "delay"
 
-    ms: float = attrs.field(default=0, kw_only=True, validator=at_least(0))
-    jitter_ms: float = attrs.field(default=0, kw_only=True, validator=at_least(0))
+    ms: float = attrs.field(default=0, kw_only=True, validator=at_least(0, MAX_MS))
+    jitter_ms: float = attrs.field(default=0, kw_only=True, validator=at_least(0, MAX_MS))
 
 
 @attrs.frozen(repr=False)
@@ -211,7 +215,7 @@ class Duplicate(ChaosSpec):
     __registry_name__: ClassVar[str] = "duplicate"
 
     copies: int = attrs.field(default=1, kw_only=True, validator=whole(1, MAX_COPIES))
-    spacing_ms: float = attrs.field(default=0, kw_only=True, validator=at_least(0))
+    spacing_ms: float = attrs.field(default=0, kw_only=True, validator=at_least(0, MAX_MS))
 
 
 @attrs.frozen(repr=False)

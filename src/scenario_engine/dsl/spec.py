@@ -145,8 +145,8 @@ def unit_interval(instance: Any, attribute: attrs.Attribute[Any], value: Any) ->
         _fail(instance, attribute.name, f"{attribute.name} must be in [0, 1] (got {value!r})")
 
 
-def at_least(minimum: float) -> Any:
-    """Validator factory: a number >= ``minimum`` (None passes)."""
+def at_least(minimum: float, maximum: float | None = None) -> Any:
+    """Validator factory: a number >= ``minimum`` (and <= ``maximum``); None passes."""
 
     def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         if value is None:
@@ -163,6 +163,9 @@ def at_least(minimum: float) -> Any:
                 attribute.name,
                 f"{attribute.name} must be >= {minimum:g} (got {value!r})",
             )
+        if maximum is not None and value > maximum:
+            _fail(instance, attribute.name,
+                  f"{attribute.name} must be <= {maximum:g} (got {value!r})")
 
     return check
 

@@ -325,7 +325,7 @@ def _phase_size(plan: Plan, path: str, step: PhaseStep) -> list[Problem]:
         if gen.every >= MIN_EVERY and span / gen.every > MAX_EVENTS_PER_PHASE:
             problems.append(Problem(
                 path,
-                f"phase {step.name!r} would emit {span / gen.every:,.0f} events from "
+                f"phase {step.name!r} would emit {_count(span / gen.every)} events from "
                 f"generators[{i}] (at most {MAX_EVENTS_PER_PHASE:,} a phase)",
                 "shorten the phase or slow the generator down (every=...)",
             ))
@@ -344,6 +344,10 @@ def _condition(path: str, ref: Ref) -> list[Problem]:
 def where_problems(where: Any) -> list[Problem]:
     """The problems of a payload condition, by key path inside it (for the builders)."""
     return _where("", where)
+
+
+def _count(n: float) -> str:
+    return f"{n:,.0f}" if n < 1e15 else f"{n:.3g}"
 
 
 def check_plan(plan: Plan) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from scenario_engine.durations import MAX_SECONDS
 from scenario_engine.events import Event
 from scenario_engine.plan._limits import MAX_COPIES, MAX_WINDOW
 from scenario_engine.spi import ChaosContext, Emission, ParamError
@@ -23,9 +24,15 @@ __all__ = [
 ]
 
 
+#: the longest delay or spacing a chaos action may give: 10 years, in milliseconds
+MAX_MS = MAX_SECONDS * 1000
+
+
 def _non_negative(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise ParamError(name, "must be a number >= 0", value)
+    if value > MAX_MS:
+        raise ParamError(name, "must be at most 10 years in milliseconds", value)
     return float(value)
 
 

@@ -236,7 +236,8 @@ def _first_ticks(plan: Plan, values: Mapping[str, Any], registry: Registry) -> l
                     f"steps[{index}].profile" if profile is not None else f"steps[{index}]",
                     f"generator {name!r} (generators[{i}]) fails on its first tick{under}: "
                     f"{type(err).__name__}: {err}",
-                    "give the generator a start value the profile can move",
+                    "give the generator a start value the profile can move"
+                    if isinstance(err, TypeError) else "check the profile's parameters",
                 ))
             else:
                 continue

@@ -140,7 +140,7 @@ CASES += [
     pb("publish repeat 0", S + ".publish('t', {}, repeat=0)", W + P + "repeat must be an integer >= 1 (got 0)"),
     pb("publish repeat 1.5", S + ".publish('t', {}, repeat=1.5)", W + P + "repeat must be an integer >= 1 (got 1.5)"),
     pb("publish repeat '2'", S + ".publish('t', {}, repeat='2')", W + P + "repeat must be an integer >= 1 (got '2')"),
-    pb("publish repeat 10**8", S + ".publish('t', {}, repeat=10**8)", W + "scenario 's': steps[0].repeat: must be >= 1 and <= 10,000,000 (got 100000000)"),
+    pb("publish repeat 10**8", S + ".publish('t', {}, repeat=10**8)", W + "scenario 's': steps[0].repeat: must be >= 1 and <= 1,000,000 (got 100000000)"),
     pb("publish interval 'x'", S + ".publish('t', {}, interval='x')", W + P + "expected a duration such as '500ms', '5s', '2m' or '1h' (got 'x')"),
     pb("publish interval -1", S + ".publish('t', {}, interval=-1)", W + P + "a duration must be >= 0 (got -1)"),
     pb("publish delay 'later'", S + ".publish('t', {}, delay='later')", W + P + "expected a duration such as '500ms', '5s', '2m' or '1h' (got 'later')"),
@@ -372,4 +372,9 @@ CASES += [
     pb("trend target a string", Q + "profile='trend', target='x')", W + "scenario 's': steps[0].profile.params.target: must be a finite number (got 'x')"),
     pb("random walk overflowing", Q + "profile='random_walk', step=1e308)", W + "scenario 's': steps[0].profile: generator 'counter' (generators[0]) fails on its first tick under profile 'random_walk': OverflowError: math range error (hint: check the profile's parameters)"),
     pb("flash crash severity 5", Q + "profile='trading.flash_crash', severity=5)", W + "scenario 's': steps[0].profile.params.severity: must be in (0, 1) (got 5)"),
+]
+
+CASES += [
+    pb("generate(10**9)", S + ".generate(10**9)", W + "scenario 's': steps[0].count: must be >= 1 and <= 1,000,000 (got 1000000000)"),
+    pb("a phase of 10**18 cycles", S + ".phase('p', cycles=10**18)", W + "scenario 's': steps[0]: phase 'p' would last 1e+18s (1000000000000000000 cycles of 1s): at most 10 years (hint: fewer cycles)"),
 ]

@@ -38,8 +38,8 @@ MAX_NAME = 128
 MIN_EVERY = 1e-6
 #: events one generator may emit in one phase
 MAX_EVENTS_PER_PHASE = 10_000_000
-#: publish repeat
-MAX_REPEAT = 10_000_000
+#: publish repeat (every repetition is scheduled when the step starts)
+MAX_REPEAT = 1_000_000
 #: Duplicate copies per matched event
 MAX_COPIES = 1_000
 #: Reorder window

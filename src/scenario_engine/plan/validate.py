@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from scenario_engine.durations import MAX_SECONDS
 from scenario_engine.errors import PlanError, Problem
 from scenario_engine.plan._fields import key_path
 from scenario_engine.plan._limits import (
@@ -275,8 +276,9 @@ def validate(plan: Plan) -> list[Problem]:
                 problems += _ref(f"{path}.assertions[{j}]", ref, "assertion")
         elif isinstance(step, DoStep):
             problems += _callable(f"{path}.fn", step.fn)
-        elif isinstance(step, GenerateStep) and step.count < 1:
-            problems.append(Problem(f"{path}.count", f"must be >= 1 (got {step.count!r})"))
+        elif isinstance(step, GenerateStep) and not 1 <= step.count <= MAX_REPEAT:
+            problems.append(Problem(f"{path}.count", f"must be >= 1 and <= {MAX_REPEAT:,} "
+                                    f"(got {step.count!r})"))
         elif isinstance(step, ReplayStep):
             if not step.path:
                 problems.append(Problem(f"{path}.path", "must name an events.jsonl file"))
@@ -311,9 +313,9 @@ def validate(plan: Plan) -> list[Problem]:
 
 def _phase_size(plan: Plan, path: str, step: PhaseStep) -> list[Problem]:
     """A phase may not ask a generator for more events than a run can hold or finish."""
-    if not plan.generators or not all(_number(g.every) and g.every > 0 for g in plan.generators):
+    if not all(_number(g.every) and g.every > 0 for g in plan.generators):
         return []
-    period = min(g.every for g in plan.generators)
+    period = min((g.every for g in plan.generators), default=1.0)
     if step.cycles is not None:
         span = step.cycles * period
     elif step.duration is not None and _number(step.duration):
@@ -321,6 +323,10 @@ def _phase_size(plan: Plan, path: str, step: PhaseStep) -> list[Problem]:
     else:
         return []
     problems = []
+    if span > MAX_SECONDS:
+        problems.append(Problem(path, f"phase {step.name!r} would last {_count(span)}s "
+                                f"({step.cycles} cycles of {period:g}s): at most 10 years",
+                                "fewer cycles"))
     for i, gen in enumerate(plan.generators):
         if gen.every >= MIN_EVERY and span / gen.every > MAX_EVENTS_PER_PHASE:
             problems.append(Problem(

@@ -66,6 +66,6 @@ def test_a_system_that_fails_to_start_is_that_runs_error(workdir: Path) -> None:
     assert "internal error" not in result.output
     assert ("step system 'boom_system:Boom': error - system boom_system:Boom failed to start: "
             "RuntimeError: cannot open the order book") in result.output
-    report = json.loads((workdir / "scenario-reports" / "s" / "report.json").read_text())
+    report = json.loads((workdir / "scenario-reports" / "s" / "latest" / "report.json").read_text())
     assert report["status"] == "error"
     assert [s["status"] for s in report["steps"]] == ["error", "skipped"]

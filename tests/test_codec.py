@@ -451,7 +451,8 @@ def test_from_dict_prefixes_key_paths_with_where() -> None:
 
 def test_structurally_valid_plans_are_also_validated() -> None:
     data = {"name": "s", "steps": [{"type": "generate", "count": 0}]}
-    with pytest.raises(PlanError, match=r"^steps\[0\]\.count: must be >= 1 and <= 1,000,000 \(got 0\)$"):
+    with pytest.raises(PlanError,
+                       match=r"^steps\[0\]\.count: must be >= 1 and <= 1,000,000 \(got 0\)$"):
         codec.from_dict(data)
 
 

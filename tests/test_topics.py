@@ -113,7 +113,7 @@ def test_check_reports_a_bad_codec_with_the_playbook_and_exits_2(
     result = cli("check", str(bad))
     assert result.exit_code == 2
     assert result.stderr.splitlines()[0] == (
-        f"error: {bad}: scenario 's': topics[0].codec: unknown codec 'fastream' "
+        f"error: {bad}:2: scenario 's': topics[0].codec: unknown codec 'fastream' "
         "(hint: did you mean 'faststream'?)")
 
 
@@ -151,7 +151,7 @@ def test_play_with_an_unknown_codec_on_the_bus_url_exits_2(
     path = write("plain.py", "from scenario_engine import Scenario\ns = Scenario('s')\n")
     result = cli("play", str(path), "--bus", "redis://127.0.0.1:1/0?codec=jsn")
     assert result.exit_code == 2, result.output
-    assert ("error: bus URL redis://127.0.0.1:1/0?codec=jsn: unknown codec 'jsn'\n"
+    assert ("error: --bus: bus URL redis://127.0.0.1:1/0?codec=jsn: unknown codec 'jsn'\n"
             "  hint: did you mean 'json'?") in result.stderr
 
 

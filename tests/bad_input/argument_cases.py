@@ -30,7 +30,7 @@ def cli(id: str, argv: str | list[str], text: str, code: int = 2) -> Case:
 
 SPEED = "Error: Invalid value for '--speed': must be a finite number > 0 and <= 1e+06 (got {!r})"
 SEED = "Error: Invalid value for '--seed': {} is not in the range -9223372036854775808<=x<=9223372036854775807."
-VAR = "Error: Invalid value for '--var': expected NAME=VALUE with NAME a variable name, such as user=alice (got {!r})"
+VAR = "Error: Invalid value for '--var' / '--variable': expected NAME=VALUE with NAME a variable name, such as user=alice (got {!r})"
 DURATION = "Error: Invalid value for '--settle': expected a duration such as '500ms', '5s', '2m' or '1h' (got {!r})"
 
 CASES = [
@@ -75,7 +75,7 @@ CASES = [
     cli("play without paths", "play", "Error: Missing argument 'PATHS...'."),
     cli("play a missing file", "play missing.py", "error: missing.py: no such file"),
     cli("play a folder", "play .", "Error: Invalid value for 'PATHS...': File '.' is a directory."),
-    cli("play a text file", "play notes.txt", "error: notes.txt: no loader for '.txt' files (known: .json, .py, .toml)\n  hint: give a .py playbook or a .toml / .json plan file"),
+    cli("play a text file", "play notes.txt", "error: notes.txt: no loader for '.txt' files (known: .json, .py, .toml, .yaml, .yml)\n  hint: give a .py playbook, a .toml / .json plan file or a .yaml event file"),
     cli("play a file without a suffix", "play Makefile", "error: Makefile: no such file"),
     cli("play an unknown option", "play ok.py --sped 2", "Error: No such option '--sped'. (Did you mean one of: '--seed', '--speed'?)"),
     # ------------------------------------------------------------------ check, show, compile
@@ -94,7 +94,7 @@ CASES = [
     # ------------------------------------------------------------------ the command itself
     cli("an unknown command", "ply ok.py", "Error: No such command 'ply'."),
     cli("an unknown global option", "--verbos play ok.py", "Error: No such option '--verbos'. (Did you mean one of: '--verbose', '--version'?)"),
-    cli("plugins of an unknown kind", "plugins --kind bogus", "Error: Invalid value for '--kind': 'bogus' is not one of 'assertion', 'bus', 'chaos', 'generator', 'loader', 'profile', 'reporter'."),
+    cli("plugins of an unknown kind", "plugins --kind bogus", "Error: Invalid value for '--kind': 'bogus' is not one of 'assertion', 'bus', 'chaos', 'codec', 'generator', 'loader', 'profile', 'reporter'."),
     cli("host without a colon", "host nocolon", "error: expected MODULE:CLASS for the system to host (got 'nocolon')"),
 ]
 

@@ -127,7 +127,7 @@ CASES: list[Case] = [
     *cases("generator without a ref", {G + "ref": DROP}, F + "generators[0].ref: is required"),
     *cases("generator ref a string", {G + "ref": "counter"}, F + "generators[0].ref: must be a table (got 'counter')"),
     *cases("generator of an unknown name", {G + "ref.name": "countr"}, F + "generators[0].ref.name: unknown generator 'countr' (hint: did you mean 'counter'?)"),
-    *cases("generator of a missing pack", {G + "ref.name": "acme.ticker"}, F + "generators[0].ref.name: unknown generator 'acme.ticker' (hint: no installed plugin provides 'acme.*' names; install the plugin that does)"),
+    *cases("generator of a missing pack", {G + "ref.name": "acme.ticker"}, F + "generators[0].ref.name: unknown generator 'acme.ticker' (hint: no installed plugin provides 'acme.*' names; install the pack that provides them; `scenario plugins` lists what is installed)"),
     *cases("generator kind profile", {G + "ref.kind": "profile"}, F + "generators[0].ref.kind: must be 'generator' here (got 'profile')"),
     *cases("generator name empty", {G + "ref.name": ""}, F + "generators[0].ref.name: must name a generator (got '')"),
     *cases("generator params a list", {G + "ref.params": [1]}, F + "generators[0].ref.params: must be a table of names to values (got [1])"),

@@ -49,7 +49,7 @@ CASES = [
     pb(".bus('://x')", S + ".bus('://x')", W + "Scenario('s').bus(...): expected a bus URL (got '://x') (hint: 'memory://')"),
     pb("unknown bus scheme", OK + "\ns = s.bus('kafka://h:9092')", "pb.py:3: scenario 's': bus: unknown bus 'kafka'"),
     pb("redis URL with a bad port", OK + "\ns = s.bus('redis://h:port/0')", "pb.py:3: scenario 's': bus: bus URL redis://h:port/0: Port could not be cast to integer value as 'port' (hint: the port must be a number between 0 and 65535)"),
-    pb("redis URL with an unknown option", OK + "\ns = s.bus('redis://h:6379/0?colour=red')", "pb.py:3: scenario 's': bus: bus URL redis://h:6379/0?colour=red: unknown option 'colour' for redis:// (hint: accepted options: batch, block, consumer, group, maxlen, outage, prefix, scan, timeout)"),
+    pb("redis URL with an unknown option", OK + "\ns = s.bus('redis://h:6379/0?colour=red')", "pb.py:3: scenario 's': bus: bus URL redis://h:6379/0?colour=red: unknown option 'colour' for redis:// (hint: accepted options: batch, block, codec, consumer, group, maxlen, outage, prefix, scan, timeout)"),
     pb("nats URL with a bad port", OK + "\ns = s.bus('nats://h:99999')", "pb.py:3: scenario 's': bus: bus URL nats://h:99999: Port out of range 0-65535 (hint: the port must be a number between 0 and 65535)"),
     pb(".clock('real')", S + ".clock('real')", W + "Scenario('s').clock('real'): clock must be 'virtual' or 'wall' (got 'real')"),
     pb(".clock speed 0", S + ".clock('wall', speed=0)", W + "Scenario('s').clock('wall'): speed must be > 0 and <= 1e+06 (got 0)"),
@@ -89,7 +89,7 @@ CASES = [
     pb("generator key=123", S + ".generator('counter', topic='t', key=123)", W + "Scenario('s').generator('counter'): key must be a non-empty string (got 123)"),
     pb("generator key=''", S + ".generator('counter', topic='t', key='')", W + "Scenario('s').generator('counter'): key must be a non-empty string (got '')"),
     pb("generator misspelt", OK.replace("'counter'", "'countr'"), W + "scenario 's': generators[0].ref.name: unknown generator 'countr' (hint: did you mean 'counter'?)"),
-    pb("generator of a missing pack", OK.replace("'counter'", "'acme.ticker'"), W + "scenario 's': generators[0].ref.name: unknown generator 'acme.ticker' (hint: no installed plugin provides 'acme.*' names; install the plugin that does)"),
+    pb("generator of a missing pack", OK.replace("'counter'", "'acme.ticker'"), W + "scenario 's': generators[0].ref.name: unknown generator 'acme.ticker' (hint: no installed plugin provides 'acme.*' names; install the pack that provides them; `scenario plugins` lists what is installed)"),
     pb("plugin generator misspelt", OK.replace("'counter'", "'trading.markt'"), W + "scenario 's': generators[0].ref.name: unknown generator 'trading.markt' (hint: did you mean 'trading.market'?)"),
     pb("generator start a string", OK.replace("topic='t'", "topic='t', start='x'"), W + "scenario 's': generators[0].ref.params.start: must be a finite number (got 'x')"),
     pb("generator step 0", OK.replace("topic='t'", "topic='t', step=0"), W + "scenario 's': generators[0].ref.params.step: must not be 0 (got 0)"),
@@ -338,7 +338,7 @@ CASES += [
     Case("a playbook named like the standard library", {"json.py": HEADER + OK + "\n"}, ("check", "json.py"), "json.py: the file name shadows the module 'json' (hint: rename the playbook (it runs as a module named after the file))"),
     Case("a playbook that is a folder", {"dir.py/x": ""}, ("check", "dir.py"), "dir.py: is a directory"),
     Case("a missing playbook", {}, ("check", "missing.py"), "missing.py: no such file"),
-    Case("a playbook of unknown suffix", {"plan.yaml": "name: x\n"}, ("check", "plan.yaml"), "plan.yaml: no loader for '.yaml' files (known: .json, .py, .toml)"),
+    Case("a playbook of unknown suffix", {"plan.ini": "name = x\n"}, ("check", "plan.ini"), "plan.ini: no loader for '.ini' files (known: .json, .py, .toml, .yaml, .yml)"),
     Case("a playbook that is not UTF-8", {"latin.py": b"x = 'caf\xe9'\n"}, ("check", "latin.py"), "latin.py:1: SyntaxError: (unicode error) 'utf-8' codec can't decode byte 0xe9"),
 ]
 

@@ -49,15 +49,14 @@ def preflight(
     broken plugin is not a plan problem: its error propagates (exit 3).
     """
     registry = registry or default_registry()
+    empty = [] if plan.steps or plan.generators or plan.expectations else [Problem(
+        "", "nothing to run: no steps, no generators, no assertions",
+        "give it something to do: .phase('calm', cycles=3) with a .generator(...), "
+        "a .publish(...), or an .expect(...)",
+    )]
     problems = validate(plan)
-    if not (plan.steps or plan.generators or plan.expectations):
-        problems.append(Problem(
-            "", "nothing to run: no steps, no generators, no assertions",
-            "give it something to do: .phase('calm', cycles=3) with a .generator(...), "
-            "a .publish(...), or an .expect(...)",
-        ))
     if problems:
-        return problems  # the rest assumes a well-formed plan
+        return problems + empty  # the rest assumes a well-formed plan
     problems += check_components(plan, registry)
     problems += _callables(plan)
     values = {**plan.vars, **(variables or {})}
@@ -66,7 +65,7 @@ def preflight(
     problems += _bus(bus or plan.bus or "memory://", clock or plan.clock, registry)
     if not problems:  # components are known and take their parameters: try one tick of each
         problems += _first_ticks(plan, values, registry)
-    return problems
+    return problems + empty
 
 
 def _callables(plan: Plan) -> list[Problem]:
@@ -221,7 +220,7 @@ def _first_ticks(plan: Plan, values: Mapping[str, Any], registry: Registry) -> l
             try:
                 if isinstance(step, PhaseStep):
                     state.enter_phase(step, index, registry, rngs)
-                state.tick(getattr(step, "name", "generate"), 0, 0, 0.0, 0.0, "preflight")
+                state.tick(getattr(step, "name", "generate"), 0, 0, 0.0, 0.0, lambda: "preflight")
             except PlanError as err:
                 problems += err.problems
             except TemplateError as err:

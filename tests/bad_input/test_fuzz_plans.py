@@ -102,11 +102,11 @@ def mutated(draw: st.DrawFn) -> Any:
         how = draw(st.sampled_from(
             ["replace", "replace", "drop", "add", "rename", "wrap", "deepen", "empty", "swap"]))
         if how == "replace":
-            doc = _set(doc, path, draw(JUNK))
+            doc = _set(doc, path, copy.deepcopy(draw(JUNK)))  # the pool itself stays as it is
         elif how == "drop" and path:
             del _get(doc, path[:-1])[path[-1]]
         elif how == "add" and isinstance(target, dict):
-            target[draw(KEYS)] = draw(JUNK)
+            target[draw(KEYS)] = copy.deepcopy(draw(JUNK))
         elif how == "rename" and path and isinstance(path[-1], str):
             parent, key = _get(doc, path[:-1]), path[-1]
             cut = draw(st.integers(0, len(key)))

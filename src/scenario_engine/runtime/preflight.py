@@ -21,11 +21,11 @@ from scenario_engine.plan.nodes import (
     Plan,
     PublishStep,
     ReplayStep,
-    WaitForStep,
 )
+from scenario_engine.plan.trust import references
 from scenario_engine.plan.validate import validate
-from scenario_engine.plan.values import CallableRef, FrozenMap
-from scenario_engine.registry import Registry, _thawed, check_components, default_registry
+from scenario_engine.plan.values import CallableRef
+from scenario_engine.registry import Registry, check_components, default_registry
 from scenario_engine.runtime.rng import RngFactory
 from scenario_engine.templates import TemplateError, compile_template
 
@@ -57,8 +57,7 @@ def preflight(
     problems = validate(plan)
     if problems:
         return problems + empty  # the rest assumes a well-formed plan
-    problems += check_components(plan, registry)
-    problems += _callables(plan)
+    problems += check_components(plan, registry)  # callables too: by trust, never imported
     values = {**plan.vars, **(variables or {})}
     problems += _templates(plan, values)
     problems += _replays(plan)
@@ -66,19 +65,6 @@ def preflight(
     if not problems:  # components are known and take their parameters: try one tick of each
         problems += _first_ticks(plan, values, registry)
     return problems + empty
-
-
-def _callables(plan: Plan) -> list[Problem]:
-    """Callables in variables and inside payload conditions must import, as the run does."""
-    problems: list[Problem] = []
-    _thawed(plan.vars, "vars", problems)
-    for i, step in enumerate(plan.steps):
-        if isinstance(step, WaitForStep) and isinstance(step.where, FrozenMap):
-            _thawed(step.where, f"steps[{i}].where", problems)
-    for i, node in enumerate(plan.chaos):
-        if isinstance(node.triggers.where, FrozenMap):
-            _thawed(node.triggers.where, f"chaos[{i}].triggers.where", problems)
-    return problems
 
 
 def _sample(value: Any) -> Any:
@@ -203,6 +189,8 @@ def _first_ticks(plan: Plan, values: Mapping[str, Any], registry: Registry) -> l
     variables = {k: _sample(v) for k, v in values.items()}
     states = []
     for i, node in enumerate(plan.generators):
+        if any(references(node.ref.params)):
+            continue  # making it would import a callable: check leaves that to the run
         try:
             state = GeneratorState(i, node, registry, rngs)
         except PlanError as err:
@@ -217,6 +205,8 @@ def _first_ticks(plan: Plan, values: Mapping[str, Any], registry: Registry) -> l
             continue
         for i, state in list(states):
             profile = step.profile if isinstance(step, PhaseStep) else None
+            if profile is not None and any(references(profile.params)):
+                continue
             try:
                 if isinstance(step, PhaseStep):
                     state.enter_phase(step, index, registry, rngs)

@@ -202,8 +202,8 @@ CASES += [
     pb("replay topics 5", S + ".replay('x.jsonl', topics=5)", W + "Scenario('s').replay('x.jsonl'): topics must be a list of strings (got 5)"),
     pb("replay topics [1]", S + ".replay('x.jsonl', topics=[1])", W + "Scenario('s').replay('x.jsonl'): each of topics must be a non-empty string (got 1)"),
     pb("replay sources a string", S + ".replay('x.jsonl', sources='engine')", W + "Scenario('s').replay('x.jsonl'): sources must be a list of strings (got 'engine')"),
-    pb("relay('', 't')", S + ".relay('', 't')", W + "Scenario('s').relay(...): source must be a non-empty string (got '')"),
-    pb("relay('a', 5)", S + ".relay('a', 5)", W + "Scenario('s').relay(...): target must be a non-empty string (got 5)"),
+    pb("relay('', 't')", S + ".relay('', 't')", W + "Scenario('s').relay(''): source must name a topic (got '') (hint: .relay('order.filled', into='ledger.order.filled'))"),
+    pb("relay('a', 5)", S + ".relay('a', 5)", W + "Scenario('s').relay('a'): into must name a topic (got 5) (hint: .relay('order.filled', into='ledger.order.filled'))"),
 ]
 
 C = "s = Scenario('s').generator('counter', topic='t').phase('p', cycles=2).chaos("

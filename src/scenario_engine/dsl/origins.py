@@ -18,7 +18,9 @@ __all__ = ["Made", "caller", "key_prefixes", "record"]
 #: ``(absolute file name, line)`` of one builder call
 Made = tuple[str, int]
 
-_COLLECTIONS = ("systems", "generators", "steps", "chaos", "relays", "expectations", "topics")
+_COLLECTIONS = (
+    "systems", "services", "generators", "steps", "chaos", "relays", "expectations", "topics"
+)
 
 
 def caller() -> Made | None:

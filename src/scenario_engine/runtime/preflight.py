@@ -49,7 +49,8 @@ def preflight(
     broken plugin is not a plan problem: its error propagates (exit 3).
     """
     registry = registry or default_registry()
-    empty = [] if plan.steps or plan.generators or plan.expectations else [Problem(
+    busy = plan.steps or plan.generators or plan.expectations or plan.systems or plan.services
+    empty = [] if busy else [Problem(
         "", "nothing to run: no steps, no generators, no assertions",
         "give it something to do: .phase('calm', cycles=3) with a .generator(...), "
         "a .publish(...), or an .expect(...)",

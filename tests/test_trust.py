@@ -528,7 +528,7 @@ def test_modify_cannot_reach_into_code_through_a_dunder_path(tmp_path: Path) -> 
     result = CliRunner().invoke(main, ["check", str(plan)])
     assert result.exit_code == 2
     assert result.stderr.splitlines()[0] == (
-        f"error: {plan}: scenario 'reach': chaos[0].action.params.path: must name payload "
+        f"error: {plan}:plans[0].chaos[0].action.params.path: must name payload "
         "fields, not dunder attributes (got '__class__.__init__.__globals__.x')"
     )
 

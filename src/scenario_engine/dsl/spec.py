@@ -138,9 +138,7 @@ def _fail(instance: Any, name: str, message: str) -> None:
 
 
 def unit_interval(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    """Validator: a probability in [0, 1]."""
-    if value is None:
-        return
+    """Validator: a probability in [0, 1] (None is not one: the default is 1.0)."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
         _fail(instance, attribute.name, f"{attribute.name} must be in [0, 1] (got {value!r})")
 

@@ -24,6 +24,7 @@ from scenario_engine.plan.nodes import (
     WaitForStep,
 )
 from scenario_engine.plan.services import service_problems
+from scenario_engine.plan.validate_lifecycle import validate_lifecycle
 from scenario_engine.plan.values import CallableRef, FrozenMap
 from scenario_engine.template_rules import template_problems
 
@@ -230,6 +231,7 @@ def validate(plan: Plan) -> list[Problem]:
             )
     for i, ref in enumerate(plan.expectations):
         problems += _ref(f"expectations[{i}]", ref, "assertion")
+    problems += validate_lifecycle(plan, phases)
     return problems
 
 

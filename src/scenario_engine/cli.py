@@ -42,6 +42,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "scenario_engine.commands.new_plugin:new_plugin",
         "Write a new pack: one component of each kind, with its tests.",
     ),
+    "orchestrate": (
+        "scenario_engine.commands.orchestrate:orchestrate",
+        "Run orchestrations: scenarios in sequence and in parallel, looped.",
+    ),
     "play": (
         "scenario_engine.commands.play:play",
         "Run playbooks and plans; report and record.",

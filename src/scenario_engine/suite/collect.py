@@ -63,7 +63,8 @@ def _is_plan_file(path: Path) -> bool:
         data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
     except (OSError, UnicodeDecodeError, ValueError):
         return False
-    return isinstance(data, dict) and "plans" in data
+    # an orchestration file holds plans too, but is run by `scenario orchestrate`
+    return isinstance(data, dict) and "plans" in data and "orchestration" not in data
 
 
 def _candidate(path: Path) -> bool:

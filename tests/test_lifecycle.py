@@ -219,7 +219,7 @@ def test_a_failing_precondition_prevents_any_chaos(tmp_path: Path) -> None:
         ("teardown", "passed"),
     ]
     assert result.steps[1].message == "did not hold: Count('heartbeat', min=1)"
-    events = read_events(tmp_path / "pre" / "events.jsonl")
+    events = read_events(Path(result.events_path))
     assert len(events) == 2  # the warm-up's two ticks, delivered untouched
     assert not any("chaos" in e or e.get("status") for e in events)
     assert result.chaos[0].applied == 0
@@ -261,7 +261,7 @@ def test_snapshots_are_stored_before_and_after_and_compared(tmp_path: Path) -> N
         "after": "snapshots/state/after.json",
     }
     assert list(phases.files) == ["before", "after a", "after b", "after"]
-    run_dir = tmp_path / "snap"
+    run_dir = Path(result.report_dir)
     assert json.loads((run_dir / "snapshots/phases/after-a.json").read_text()) == {
         "fixed": "same",
         "ticks": 2,

@@ -48,9 +48,9 @@ def test_sequence_parallel_and_loop_run_end_to_end(tmp_path: Path) -> None:
         (2, "parallel", "passed", ("passed", "passed")),
     ]
     assert table(result) == [(0, "passed", step_rows), (1, "passed", step_rows)]
-    for k in (1, 2):
-        for name in "abcd":
-            assert (tmp_path / "nightly" / f"iteration-{k}" / name / "events.jsonl").is_file()
+    folders = {Path(e.result.report_dir).relative_to(tmp_path).parts[:3] for e in result.entries}
+    assert folders == {("nightly", f"iteration-{k}", name) for k in (1, 2) for name in "abcd"}
+    assert all(Path(e.result.events_path).is_file() for e in result.entries)
 
 
 def test_a_failed_step_stops_the_orchestration() -> None:

@@ -71,7 +71,7 @@ def test_steady_state_is_three_verdicts_around_the_chaos_window(tmp_path: Path) 
         "  windows Count('tick', min=1): before chaos held, during chaos FAILED, "
         "after chaos held"
     ) in summary.splitlines()
-    report = json.loads((tmp_path / "steady" / "report.json").read_text())
+    report = json.loads((Path(result.report_dir) / "report.json").read_text())
     assert [a["window"] for a in report["assertions"]] == [
         "before chaos",
         "during chaos",

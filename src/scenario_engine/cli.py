@@ -67,6 +67,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "scenario_engine.commands.replay:replay",
         "Publish a recording again on a bus: at a speed, looping, filtered, through chaos.",
     ),
+    "schedule": (
+        "scenario_engine.commands.schedule:schedule",
+        "Schedule runs (once, in, every, cron) and run the scheduler.",
+    ),
     "show": (
         "scenario_engine.commands.show:show",
         "Outline a playbook or plan: phases, steps, chaos, assertions.",

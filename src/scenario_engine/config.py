@@ -36,7 +36,8 @@ class ProjectConfig:
     ``retry_backoff`` are the defaults of ``scenario play``'s options;
     ``keep`` / ``keep_days`` prune old runs (failed ones are kept
     ``keep_failed_factor`` times longer); ``ignore`` lists patterns that suite
-    collection skips. None means "not set": the command's own default applies.
+    collection skips; ``schedule_store`` is the SQLite file of ``scenario
+    schedule``. None means "not set": the command's own default applies.
     """
 
     path: Path | None = None
@@ -52,6 +53,7 @@ class ProjectConfig:
     keep_days: float | None = None
     keep_failed_factor: float = 3.0
     ignore: tuple[str, ...] = ()
+    schedule_store: Path | None = None
 
 
 def find_pyproject(start_dir: Path) -> Path | None:
@@ -143,6 +145,7 @@ _KEYS: Mapping[str, Callable[[Any], Any]] = {
     "keep_days": _number,
     "keep_failed_factor": _number,
     "ignore": _strings,
+    "schedule_store": _path,
 }
 #: settings the environment may give (``SCENARIO_<KEY>``); trust only comes from a file
 _ENV_KEYS = tuple(k for k in _KEYS if k != "trust")

@@ -4,6 +4,7 @@ arithmetic checked against croniter; restarts and missed firings."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import textwrap
 import time
 from pathlib import Path
@@ -54,16 +55,14 @@ def test_a_one_second_schedule_fires_three_times(here: Path) -> None:
     fired = firings(here)
     assert [f.status for f in fired] == ["passed", "passed", "passed"]
     dues = [f.due for f in fired]
-    assert [round(b - a, 6) for a, b in zip(dues, dues[1:], strict=False)] == [1.0, 1.0]
+    assert [round(b - a, 6) for a, b in itertools.pairwise(dues)] == [1.0, 1.0]
     assert all(f.started >= f.due for f in fired)  # never early
     assert output.count("fired: tick") == 3
     code, output = sched("list")
-    assert "every 1s" in output and "done" in output and "3/3" in output
-    assert (
-        len(list((here / "out").glob("*/report.json")))
-        + len(list((here / "out").glob("*/*/report.json")))
-        >= 1
-    )
+    assert "every 1s" in output
+    assert "done" in output
+    assert "3/3" in output
+    assert (here / "out" / "report.json").is_file()  # play's own options reached the run
 
 
 @pytest.mark.parametrize(
@@ -176,8 +175,10 @@ def test_names_are_unique_and_unknown_names_are_listed(here: Path) -> None:
     code, output = sched("add", "a", "tick_book.py", "--every", "1h")
     assert (code, output) == (
         2,
-        "error: a schedule named 'a' exists already\n"
-        "  hint: scenario schedule remove a, or choose another name\n",
+        (
+            "error: a schedule named 'a' exists already\n"
+            "  hint: scenario schedule remove a, or choose another name\n"
+        ),
     )
     code, output = sched("enable", "b")
     assert (code, output) == (

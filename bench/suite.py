@@ -49,7 +49,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="runs of each (default 5)")
     parser.add_argument("--scenarios", type=int, default=40, help="suite size (default 40)")
-    parser.add_argument("--cycles", type=int, default=12000, help="cycles per phase (default 12000)")
+    parser.add_argument(
+        "--cycles", type=int, default=12000, help="cycles per phase (default 12000)"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:

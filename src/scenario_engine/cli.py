@@ -67,6 +67,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "scenario_engine.commands.replay:replay",
         "Publish a recording again on a bus: at a speed, looping, filtered, through chaos.",
     ),
+    "runs": (
+        "scenario_engine.commands.runs:runs_command",
+        "List past runs under the report directory; prune old ones.",
+    ),
     "schedule": (
         "scenario_engine.commands.schedule:schedule",
         "Schedule runs (once, in, every, cron) and run the scheduler.",

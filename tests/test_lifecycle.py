@@ -350,3 +350,18 @@ def test_a_plan_file_with_a_bad_strategy_is_located() -> None:
         "p.toml:plans[0].lifecycle.rollbacks[0].when: must be one of failure, always, never, "
         "deviated (got 'sometimes')"
     )
+
+
+def test_show_outlines_the_lifecycle() -> None:
+    from scenario_engine.commands.show import outline
+
+    lines = list(outline(hooks_plan()))
+    assert lines[-6:] == [
+        "  setup: start (tests.hooks:start) (timeout 5s)",
+        "  require (warm-up 2s, no chaos):",
+        "    Count('tick', min=1)",
+        "  snapshot db: tests.hooks:probe (before and after, after every phase)",
+        "  rollback on deviated: undo (tests.hooks:undo)",
+        "  teardown: stop (tests.hooks:stop)",
+    ]
+    assert "    2. do poke (tests.hooks:poke, not critical, timeout 1s)" in lines

@@ -21,6 +21,7 @@ LASTFAILED = ".lastfailed.json"
 def suite_to_dict(suite: SuiteResult) -> dict[str, Any]:
     """The suite as plain data: counts, then one line per scenario pointing at its report."""
     return {
+        "kind": "suite",
         "exit_code": suite.exit_code,
         "counts": suite.counts(),
         "not_run": suite.not_run,

@@ -4,7 +4,11 @@ re-run from their last failures, reported as one JUnit file and one report.json.
 from __future__ import annotations
 
 import re
+import signal
+import subprocess
+import sys
 import textwrap
+import time
 from pathlib import Path
 
 import orjson
@@ -177,8 +181,10 @@ def test_playbooks_in_parallel_log_what_a_serial_run_logs(tmp_path: Path) -> Non
     )
     assert (code_serial, code_parallel) == (1, 1), out_serial + out_parallel
     logs = {
-        folder: {s["name"]: Path(s["report_dir"]) / "events.jsonl"
-                 for s in suite_report(folder)["scenarios"]}
+        folder: {
+            s["name"]: Path(s["report_dir"]) / "events.jsonl"
+            for s in suite_report(folder)["scenarios"]
+        }
         for folder in (serial, parallel)
     }
     assert len(logs[serial]) >= 9
@@ -323,3 +329,52 @@ def test_xfail_option_and_tag_mark_expected_failures(suite_dir: Path, tmp_path: 
     code, _ = play(str(tagged), "--report-dir", str(out))
     assert code == 0
     assert outcomes(out) == {"tagged": ("xfailed", 1)}
+
+
+ENDLESS = """
+from scenario_engine import Count, Scenario
+
+endless_{i} = (Scenario("endless-{i}", seed={i}).clock("wall", speed=20)
+               .generator("counter", topic="tick", every="100ms")
+               .phase("long", cycles=100000).expect(Count("tick", min=1)))
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_an_interrupted_parallel_suite_exits_130_with_partial_reports(
+    signum: int, tmp_path: Path
+) -> None:
+    for i in range(3):
+        write(tmp_path / "books", f"endless_{i}.py", ENDLESS.format(i=i))
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "scenario_engine.cli",
+            "play",
+            str(tmp_path / "books"),
+            "-n",
+            "2",
+            "--report-dir",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while (
+        time.monotonic() < deadline
+        and len([p for p in out.rglob("events.jsonl") if p.stat().st_size > 300]) < 2
+    ):
+        time.sleep(0.05)
+    process.send_signal(signum)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 130, output
+    assert "Traceback" not in output
+    assert output.count("INTERRUPTED endless-") == 2
+    report = suite_report(out)
+    assert report["exit_code"] == 130
+    assert [s["outcome"] for s in report["scenarios"]] == ["interrupted", "interrupted"]
+    assert report["not_run"] == 1

@@ -58,6 +58,8 @@ class SuiteResult:
     wall_duration: float
     workers: int
     not_run: int = 0
+    #: Ctrl-C stopped the suite (its running scenarios report "interrupted")
+    interrupted: bool = False
 
     def counts(self) -> dict[str, int]:
         tally = Counter(e.outcome for e in self.entries)
@@ -66,7 +68,7 @@ class SuiteResult:
     @property
     def exit_code(self) -> int:
         outcomes = {e.outcome for e in self.entries}
-        if "interrupted" in outcomes:
+        if self.interrupted or "interrupted" in outcomes:
             return 130
         return 1 if outcomes & FAILING else 0
 

@@ -82,7 +82,7 @@ def _run_step(
         return [run_one(items[0], options, policy)]
     from scenario_engine.suite.parallel import run_parallel
 
-    found = run_parallel(items, options, policy, len(items), None)
+    found, _ = run_parallel(items, options, policy, len(items), None)
     order = {item.key: i for i, item in enumerate(items)}
     return sorted(found, key=lambda e: order[e.key])
 

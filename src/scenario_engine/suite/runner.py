@@ -96,10 +96,13 @@ def run_suite(
     policy = policy or RetryPolicy()
     check_all(items, options)
     start = time.perf_counter()
+    interrupted = False
     if workers > 1 and len(items) > 1:
         from scenario_engine.suite.parallel import run_parallel
 
-        entries = run_parallel(items, options, policy, min(workers, len(items)), on_entry)
+        entries, interrupted = run_parallel(
+            items, options, policy, min(workers, len(items)), on_entry
+        )
     else:
         entries = []
         for item in items:
@@ -116,6 +119,7 @@ def run_suite(
         wall_duration=time.perf_counter() - start,
         workers=workers,
         not_run=len(items) - len(entries),
+        interrupted=interrupted,
     )
 
 

@@ -13,6 +13,8 @@ one warm-up each); the ratio of the medians is what to read. Target: at most
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -39,10 +41,16 @@ scenario = (
 """
 
 
-def _seconds(command: list[str]) -> float:
-    start = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _seconds(command: list[str]) -> tuple[float, float]:
+    """Wall time and CPU time (the process and its workers) of one command."""
+    start, cpu = time.perf_counter(), _children_cpu()
     subprocess.run(command, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _children_cpu() - cpu
 
 
 def main() -> int:
@@ -70,14 +78,18 @@ def main() -> int:
             serial_times.append(_seconds(serial))
             parallel_times.append(_seconds(parallel))
 
-    serial_median = statistics.median(serial_times)
-    parallel_median = statistics.median(parallel_times)
+    serial_median = statistics.median(t for t, _ in serial_times)
+    parallel_median = statistics.median(t for t, _ in parallel_times)
+    serial_cpu = statistics.median(c for _, c in serial_times)
+    parallel_cpu = statistics.median(c for _, c in parallel_times)
     ratio = parallel_median / serial_median
     verdict = "within" if ratio <= TARGET else "OVER"
     print(f"suite:          {args.scenarios} scenarios, {args.runs} runs each, alternating")
-    print(f"serial:         median {serial_median:6.2f} s")
-    print(f"-n 2:           median {parallel_median:6.2f} s")
+    print(f"serial:         median {serial_median:6.2f} s wall, {serial_cpu:6.2f} s CPU")
+    print(f"-n 2:           median {parallel_median:6.2f} s wall, {parallel_cpu:6.2f} s CPU")
     print(f"ratio:          {ratio:.2f}  ({verdict} target {TARGET})")
+    print(f"CPU ratio:      {parallel_cpu / serial_cpu:.2f}  (the work -n 2 adds)")
+    print(f"load average:   {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (others' work)")
     return 0
 
 

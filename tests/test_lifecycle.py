@@ -15,6 +15,7 @@ import pytest
 from scenario_engine import Count, Drop, Scenario
 from scenario_engine.errors import PlanError
 from scenario_engine.plan.codec import dumps, loads
+from scenario_engine.report.console import render_summary
 from scenario_engine.runtime.interpreter import Run
 from scenario_engine.runtime.options import RunOptions
 from scenario_engine.testing import read_events
@@ -219,6 +220,9 @@ def test_a_failing_precondition_prevents_any_chaos(tmp_path: Path) -> None:
         ("teardown", "passed"),
     ]
     assert result.steps[1].message == "did not hold: Count('heartbeat', min=1)"
+    summary = render_summary(result).splitlines()
+    assert summary[0].startswith("PRECONDITION FAILED pre (seed 3, memory://, virtual clock)")
+    assert "  FAIL Count('heartbeat', min=1) [precondition]" in summary
     events = read_events(Path(result.events_path))
     assert len(events) == 2  # the warm-up's two ticks, delivered untouched
     assert not any("chaos" in e or e.get("status") for e in events)

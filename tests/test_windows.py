@@ -12,6 +12,7 @@ from scenario_engine import Count, Drop, Scenario
 from scenario_engine.errors import PlanError
 from scenario_engine.plan.codec import dumps, loads
 from scenario_engine.report.console import render_summary
+from scenario_engine.report.junit import junit_xml
 from scenario_engine.runtime.interpreter import Run
 from scenario_engine.runtime.options import RunOptions
 
@@ -71,6 +72,8 @@ def test_steady_state_is_three_verdicts_around_the_chaos_window(tmp_path: Path) 
         "  windows Count('tick', min=1): before chaos held, during chaos FAILED, "
         "after chaos held"
     ) in summary.splitlines()
+    junit = junit_xml([result]).decode()
+    assert 'name="Count(\'tick\', min=1) [during chaos]"' in junit
     report = json.loads((Path(result.report_dir) / "report.json").read_text())
     assert [a["window"] for a in report["assertions"]] == [
         "before chaos",

@@ -126,6 +126,8 @@ def render_summary(result: RunResult, *, color: bool = False, verbose: bool = Fa
         vacuous = bool(assertion.stats.get("vacuous"))
         latency = latency_line(assertion.stats)
         where = f" [checkpoint {assertion.checkpoint}]" if assertion.checkpoint else ""
+        if assertion.checkpoint == "precondition":
+            where = " [precondition]"
         if assertion.window:
             where = f" [{assertion.group + ', ' if assertion.group else ''}{assertion.window}]"
         if assertion.passed and not verbose:

@@ -1,7 +1,8 @@
 """Run history under a report directory: listing past runs and pruning old ones.
 
-The layout is ``<report-dir>/<scenario>/<timestamp>-seed<N>/`` with a
-``latest`` link per scenario. Retention keeps the newest ``keep`` runs of a
+The layout is :mod:`scenario_engine.report.rundir`'s:
+``<report-dir>/<scenario>/<timestamp>-seed<N>/`` with a ``latest`` link per
+scenario. Retention keeps the newest ``keep`` runs of a
 scenario and those younger than ``keep_days``; a run that did not pass is
 kept ``failed_factor`` times longer (by count and by age), because that is
 the run someone will come back for. The run ``latest`` names is never pruned.
@@ -19,11 +20,12 @@ from pathlib import Path
 import attrs
 import orjson
 
+from scenario_engine.report import rundir
+
 __all__ = ["RunRecord", "prune", "runs"]
 
-LATEST = "latest"
-#: a run folder's name: UTC time to the second, seed, and -2, -3 on a clash
-_RUN = re.compile(r"^(\d{8}T\d{6}Z)-seed-?\d+(?:-\d+)?$")
+#: the time stamp that starts a run folder's name
+_STAMP = re.compile(r"^(\d{8}T\d{6}Z)-")
 _DAY = 86400.0
 
 
@@ -45,21 +47,10 @@ class RunRecord:
 
 
 def _started(path: Path) -> float:
-    match = _RUN.match(path.name)
+    match = _STAMP.match(path.name)
     if match:
         return float(calendar.timegm(time.strptime(match.group(1), "%Y%m%dT%H%M%SZ")))
     return path.stat().st_mtime
-
-
-def _latest(folder: Path) -> Path | None:
-    link = folder / LATEST
-    if link.is_symlink():
-        target = (folder / link.readlink()).resolve()
-        return target if target.is_dir() else None
-    if link.is_file():
-        target = folder / link.read_text(encoding="utf-8").strip()
-        return target.resolve() if target.is_dir() else None
-    return None
 
 
 def _record(scenario: str, path: Path, latest: Path | None) -> RunRecord:
@@ -91,12 +82,9 @@ def runs(report_dir: Path, scenario: str | None = None) -> list[RunRecord]:
     within each scenario, scenarios in name order."""
     out: list[RunRecord] = []
     for folder in _scenario_folders(report_dir):
-        latest = _latest(folder)
-        found = [
-            _record(folder.name, p, latest)
-            for p in folder.iterdir()
-            if p.is_dir() and not p.is_symlink() and _RUN.match(p.name)
-        ]
+        newest = rundir.latest(folder)
+        latest = newest.resolve() if newest is not None else None
+        found = [_record(folder.name, p, latest) for p in rundir.run_folders(folder)]
         found.sort(key=lambda r: (r.started, r.path.name), reverse=True)
         if scenario is not None:
             found = [r for r in found if scenario in (r.scenario, folder.name)]

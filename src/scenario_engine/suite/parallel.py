@@ -39,22 +39,26 @@ def _idle_worker() -> None:
     """A worker ignores Ctrl-C between runs (the suite decides); during one, the run
     ends "interrupted" and writes its partial report, as a serial run does."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _run_index(index: int) -> SuiteEntry | None:
     """Run one item; None when the suite was stopped before it began."""
+    from scenario_engine.runtime import interrupts
     from scenario_engine.suite.runner import run_one
 
     assert _JOB, "a suite worker runs only in a forked process"
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        if _JOB["stop"].is_set():
-            return None
-        return run_one(_JOB["items"][index], _JOB["options"], _JOB["policy"])
+        # as in a serial run: the first Ctrl-C stops the run, a second waits for its report
+        with interrupts.handling():
+            if _JOB["stop"].is_set():
+                return None
+            return run_one(_JOB["items"][index], _JOB["options"], _JOB["policy"])
     except KeyboardInterrupt:  # between runs of a retry, or before the run began
         return None
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def run_parallel(

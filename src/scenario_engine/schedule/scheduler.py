@@ -3,8 +3,9 @@ every firing in the store, and reports firings it missed while it was not runnin
 
 A firing's due time moves on in the store *before* its process starts, so a
 scheduler killed at any moment never fires the same time twice after a
-restart. A firing later than ``grace`` seconds (the scheduler was down, or
-the machine slept) is not run late: it is recorded and reported as missed,
+restart. Firings may overlap, as cron jobs do: each run has its own folder.
+A firing later than ``grace`` seconds (the scheduler was down, or the
+machine slept) is not run late: it is recorded and reported as missed,
 unless ``catch_up`` runs the most recent missed firing once.
 """
 
@@ -61,7 +62,7 @@ class Scheduler:
         self.tick = tick
         self.catch_up = catch_up
         self.echo = echo
-        self.running: dict[str, _Running] = {}
+        self.running: dict[int, _Running] = {}
 
     # ------------------------------------------------------------------ missed firings
 
@@ -109,11 +110,11 @@ class Scheduler:
             self.store.finish(firing, "error", None, f"cannot start: {err}")
             self.echo(f"error: {schedule.name}: cannot start scenario play: {err}")
             return
-        self.running[schedule.name] = _Running(firing, schedule.name, process, log)
+        self.running[firing] = _Running(firing, schedule.name, process, log)
         self.echo(f"fired: {schedule.name} (due {iso(due)}, run {runs})")
 
     def _reap(self) -> None:
-        for name, running in list(self.running.items()):
+        for firing, running in list(self.running.items()):
             code = running.process.poll()
             if code is None:
                 continue
@@ -122,8 +123,8 @@ class Scheduler:
             if code < 0:
                 status = "interrupted"
             self.store.finish(running.firing, status, code, f"scenario play exited {code}")
-            self.echo(f"done: {name}: {status} (exit {code})")
-            del self.running[name]
+            self.echo(f"done: {running.name}: {status} (exit {code})")
+            del self.running[firing]
 
     def step(self, now: float) -> None:
         """One pass: collect finished firings, then fire (or report missed) what is due."""
@@ -134,12 +135,6 @@ class Scheduler:
                 continue
             if now - due > self.grace:
                 self._missed(schedule, now)
-            elif schedule.name in self.running:
-                self.store.record(
-                    schedule.name, due, "skipped", detail="the previous firing was still running"
-                )
-                self.store.advance(schedule.name, schedule.timing.following(due), ran=False)
-                self.echo(f"skipped: {schedule.name}: the previous firing is still running")
             else:
                 self._fire(schedule, due, schedule.timing.following(due), now)
 

@@ -62,7 +62,7 @@ class Schedule:
 @attrs.frozen
 class Firing:
     """One firing (or a missed one): ``status`` running, passed, failed, error, missed,
-    skipped, interrupted or lost (the scheduler stopped while it ran)."""
+    interrupted or lost (the scheduler stopped while it ran)."""
 
     id: int
     name: str

@@ -93,7 +93,10 @@ def run_suite(
     ``options.fail_fast`` stops at the first failing scenario; Ctrl-C stops
     the suite, and the scenarios that were running report "interrupted".
     """
+    from scenario_engine.runtime.session import _warn_shared_names
+
     policy = policy or RetryPolicy()
+    _warn_shared_names([(item.source, item.plan) for item in items])
     check_all(items, options)
     start = time.perf_counter()
     interrupted = False

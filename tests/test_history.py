@@ -115,3 +115,30 @@ def test_the_runs_command_lists_and_prunes(tmp_path: Path, monkeypatch: pytest.M
 def test_nothing_to_list(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["runs", "--report-dir", str(tmp_path / "none")])
     assert result.output == f"no runs under {tmp_path / 'none'}\n"
+
+
+def test_play_keep_prunes_real_runs_and_keeps_failed_ones_longer(tmp_path: Path) -> None:
+    import textwrap
+
+    from scenario_engine.report import rundir
+
+    book = tmp_path / "kept_book.py"
+    book.write_text(
+        textwrap.dedent("""
+        from scenario_engine import Count, Scenario
+
+        good = (Scenario("good").generator("counter", topic="t").phase("p", cycles=1)
+                .expect(Count("t", exact=1)))
+        bad = (Scenario("bad").generator("counter", topic="t").phase("p", cycles=1)
+               .expect(Count("t", exact=2)))
+    """)
+    )
+    out = tmp_path / "out"
+    for _ in range(4):
+        result = CliRunner().invoke(
+            main, ["play", str(book), "--report-dir", str(out), "--keep", "1"]
+        )
+        assert result.exit_code == 1, result.output
+    assert len(rundir.run_folders(out / "good")) == 1  # keep 1
+    assert len(rundir.run_folders(out / "bad")) == 3  # failed: kept 3 x longer
+    assert "pruned 2 old run(s) under" in result.output  # one good, the 4th bad

@@ -53,6 +53,13 @@ def _started(path: Path) -> float:
     return path.stat().st_mtime
 
 
+def _written(path: Path) -> int:
+    try:
+        return (path / "report.json").stat().st_mtime_ns
+    except OSError:
+        return path.stat().st_mtime_ns
+
+
 def _record(scenario: str, path: Path, latest: Path | None) -> RunRecord:
     try:
         report = orjson.loads((path / "report.json").read_bytes())
@@ -85,7 +92,9 @@ def runs(report_dir: Path, scenario: str | None = None) -> list[RunRecord]:
         newest = rundir.latest(folder)
         latest = newest.resolve() if newest is not None else None
         found = [_record(folder.name, p, latest) for p in rundir.run_folders(folder)]
-        found.sort(key=lambda r: (r.started, r.path.name), reverse=True)
+        # runs of the same second: the folder last written to is the newer (a pruned
+        # folder's name can come back, so names do not order them)
+        found.sort(key=lambda r: (r.started, _written(r.path)), reverse=True)
         if scenario is not None:
             found = [r for r in found if scenario in (r.scenario, folder.name)]
         out += found

@@ -12,7 +12,7 @@ import attrs
 
 from scenario_engine.runtime.options import RunOptions
 from scenario_engine.suite.collect import CollectedPlan
-from scenario_engine.suite.model import FAILING, SuiteResult
+from scenario_engine.suite.model import FAILING, SuiteEntry, SuiteResult
 
 __all__ = ["run_looped"]
 
@@ -28,7 +28,7 @@ def run_looped(
     """Run the suite ``loop`` times (0: until interrupted), ``interval`` real seconds apart;
     one result holding every iteration's entries."""
     start = time.perf_counter()
-    entries: list = []
+    entries: list[SuiteEntry] = []
     workers, not_run, interrupted = 1, 0, False
     for k in itertools.count():
         batch, opts = list(items), options

@@ -369,3 +369,19 @@ def test_show_outlines_the_lifecycle() -> None:
         "  teardown: stop (tests.hooks:stop)",
     ]
     assert "    2. do poke (tests.hooks:poke, not critical, timeout 1s)" in lines
+
+
+def test_a_plan_file_s_hooks_pass_the_trust_gate(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from scenario_engine.cli import main
+
+    plan = Scenario("hooked").generator("counter", topic="t").setup("os:getcwd")
+    path = tmp_path / "hooked.toml"
+    path.write_text(dumps(plan.phase("p", cycles=1).build()))
+    result = CliRunner().invoke(main, ["play", str(path), "--report-dir", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    assert result.output.startswith(
+        f"error: {path}:plans[0].lifecycle.setup[0].fn: untrusted reference 'os:getcwd'"
+    )
+    assert not (tmp_path / "r").exists()  # nothing ran

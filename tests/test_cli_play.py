@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import signal
 import subprocess
 import sys
@@ -39,7 +38,7 @@ def test_a_passing_playbook_exits_0_and_writes_its_report(tmp_path: Path) -> Non
     code, output = play(str(QUICKSTART), report_dir=tmp_path)
     assert code == 0, output
     assert "PASS quickstart" in output
-    assert re.search(r"\n1 passed \(1 scenario\(s\) in [\d.]+s\)$", output.rstrip()), output
+    assert output.rstrip().endswith("1 passed, 0 failed (1 of 1 scenario(s) run)")
     report = orjson.loads((tmp_path / "quickstart" / "latest" / "report.json").read_bytes())
     assert report["status"] == "passed"
     assert report["topics"]["OrderFilled"] == 5

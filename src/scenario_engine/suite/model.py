@@ -73,11 +73,19 @@ class SuiteResult:
         return 1 if outcomes & FAILING else 0
 
     def summary(self) -> str:
-        counts = self.counts()
-        parts = [f"{n} {name}" for name, n in counts.items()] or ["nothing run"]
-        tail = f", {self.not_run} not run" if self.not_run else ""
-        workers = f", {self.workers} workers" if self.workers > 1 else ""
+        """The closing line: ``6 passed, 3 failed (9 of 9 scenario(s) run)``, then the
+        outcomes a plain count hides (``1 flaky``, ``2 xfailed``) and the workers."""
+        passed = sum(e.result.passed for e in self.entries)
+        planned = len(self.entries) + self.not_run
+        notes = [
+            f"{n} {name}"
+            for name, n in self.counts().items()
+            if name in ("flaky", "xfailed", "xpassed", "precondition failed")
+        ]
+        if self.workers > 1:
+            notes.append(f"{self.workers} workers")
+        extra = f"; {', '.join(notes)}" if notes else ""
         return (
-            f"{', '.join(parts)}{tail} ({len(self.entries)} scenario(s) in "
-            f"{self.wall_duration:.2f}s{workers})"
+            f"{passed} passed, {len(self.entries) - passed} failed "
+            f"({len(self.entries)} of {planned} scenario(s) run{extra})"
         )

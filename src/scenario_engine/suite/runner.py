@@ -96,7 +96,12 @@ def run_suite(
     from scenario_engine.runtime.session import _warn_shared_names
 
     policy = policy or RetryPolicy()
-    _warn_shared_names([(item.source, item.plan) for item in items])
+    pairs = [(item.source, item.plan) for item in items]
+    _warn_shared_names(pairs)
+    if not options.allow_services:  # a plan file is data: it starts no program on its own
+        from scenario_engine.runtime.service_runs import refuse_untrusted_services
+
+        refuse_untrusted_services(pairs)
     check_all(items, options)
     start = time.perf_counter()
     interrupted = False

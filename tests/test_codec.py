@@ -181,7 +181,7 @@ def scenarios(draw: st.DrawFn, toml: bool = True) -> Scenario:
     """A scenario made by a random sequence of builder calls."""
     s = Scenario(draw(NAME), seed=draw(st.integers(-(2**63), 2**63 - 1)))
     phases: list[str] = []
-    operations = draw(st.lists(st.integers(0, 18), max_size=14))
+    operations = draw(st.lists(st.integers(0, 21), max_size=14))
     for op in operations:
         if op == 0:
             s = s.bus(draw(st.sampled_from(["memory://", "redis://localhost:6379/0"])))
@@ -242,7 +242,33 @@ def scenarios(draw: st.DrawFn, toml: bool = True) -> Scenario:
             s = s.expect(spec[0], **spec[1]) if isinstance(spec, tuple) else s.expect(spec)
         elif op == 17:
             s = s.relay(draw(NAME), draw(NAME))
-        else:
+        elif op == 19:  # lifecycle hooks
+            hook = draw(st.sampled_from(["setup", "teardown", "rollback"]))
+            timeout = draw(st.none() | POSITIVE)
+            if hook == "rollback":
+                when = draw(st.sampled_from(["failure", "always", "never", "deviated"]))
+                s = s.rollback(on_tick, when=when, timeout=timeout)
+            else:
+                s = getattr(s, hook)(draw(st.sampled_from(["pkg.hooks:go", on_tick])),
+                                     name=draw(st.none() | IDENT), timeout=timeout)
+        elif op == 20:  # preconditions and snapshots
+            found = [a for a in draw(st.lists(assertion_specs(toml), min_size=1, max_size=2))
+                     if not isinstance(a, tuple)] or [Count("x", min=1)]
+            s = s.require(*found, warmup=draw(st.none() | POSITIVE))
+            taken = {snap.name for snap in s._plan.lifecycle.snapshots}
+            s = s.snapshot(draw(IDENT.filter(lambda n, taken=taken: n not in taken)), on_tick,
+                           every_phase=draw(st.booleans()))
+        elif op == 21 and phases:  # assertions over windows
+            spec = draw(assertion_specs(toml))
+            if isinstance(spec, tuple):
+                continue
+            of = draw(st.sampled_from(phases))
+            if draw(st.booleans()):
+                s = s.steady_state(spec, of=of)
+            else:
+                window = draw(st.sampled_from(["before", "during", "after"]))
+                s = s.expect(spec, **{window: of})
+        elif op == 18:
             s = s.replay(draw(NAME) + ".jsonl", topics=draw(st.lists(NAME, min_size=1, max_size=2)),
                          sources=draw(st.lists(IDENT, max_size=2)),
                          speed=draw(st.floats(0.01, 100, allow_nan=False)))

@@ -68,6 +68,7 @@ if TYPE_CHECKING:
         Reorder,
     )
     from scenario_engine.dsl.load import ramp
+    from scenario_engine.dsl.orchestration import Orchestration
     from scenario_engine.dsl.scenario import ChaosPlaybook, Scenario
     from scenario_engine.dsl.spec import Spec
     from scenario_engine.events import Event
@@ -87,6 +88,7 @@ __all__ = [
     "Inject",
     "Modify",
     "Never",
+    "Orchestration",
     "Outage",
     "Plan",
     "Reorder",
@@ -115,6 +117,7 @@ _LAZY = {
     "Modify": "scenario_engine.dsl.chaos",
     "Outage": "scenario_engine.dsl.chaos",
     "Reorder": "scenario_engine.dsl.chaos",
+    "Orchestration": "scenario_engine.dsl.orchestration",
     "ChaosPlaybook": "scenario_engine.dsl.scenario",
     "Scenario": "scenario_engine.dsl.scenario",
     "Spec": "scenario_engine.dsl.spec",

@@ -9,6 +9,7 @@ is imported when that command runs.
 from __future__ import annotations
 
 import importlib
+import re
 import traceback
 from typing import Any
 
@@ -42,6 +43,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "scenario_engine.commands.new_plugin:new_plugin",
         "Write a new pack: one component of each kind, with its tests.",
     ),
+    "orchestrate": (
+        "scenario_engine.commands.orchestrate:orchestrate",
+        "Run orchestrations: scenarios in sequence and in parallel, looped.",
+    ),
     "play": (
         "scenario_engine.commands.play:play",
         "Run playbooks and plans; report and record.",
@@ -61,6 +66,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "replay": (
         "scenario_engine.commands.replay:replay",
         "Publish a recording again on a bus: at a speed, looping, filtered, through chaos.",
+    ),
+    "runs": (
+        "scenario_engine.commands.runs:runs_command",
+        "List past runs under the report directory; prune old ones.",
+    ),
+    "schedule": (
+        "scenario_engine.commands.schedule:schedule",
+        "Schedule runs (once, in, every, cron) and run the scheduler.",
     ),
     "show": (
         "scenario_engine.commands.show:show",
@@ -95,8 +108,29 @@ def _unavailable(name: str, target: str, short: str, err: BaseException) -> clic
     )
 
 
+#: the group's own flags, also accepted after the subcommand (``scenario play x.py -v``)
+_GLOBAL_FLAG = re.compile(r"^(--debug|--verbose|--quiet|-[vq]+)$")
+
+
+def hoist_global_flags(args: list[str]) -> list[str]:
+    """Move ``-v``, ``-q`` and ``--debug`` given after the subcommand to before it."""
+    first = next((i for i, a in enumerate(args) if not a.startswith("-")), None)
+    if first is None:
+        return args
+    head, rest = args[: first + 1], args[first + 1 :]
+    end = rest.index("--") if "--" in rest else len(rest)
+    flags = [a for a in rest[:end] if _GLOBAL_FLAG.match(a)]
+    if not flags:
+        return args
+    kept = [a for a in rest[:end] if not _GLOBAL_FLAG.match(a)] + rest[end:]
+    return [*head[:-1], *flags, head[-1], *kept]
+
+
 class LazyGroup(click.Group):
     """A group that imports a subcommand's module only when that command is used."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_flags(args))
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*COMMANDS, *super().list_commands(ctx)})

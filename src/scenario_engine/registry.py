@@ -360,6 +360,10 @@ def _component_refs(plan: Plan) -> Iterator[tuple[str, str, Ref]]:
         yield f"chaos[{i}].action", "chaos", node.action
     for i, ref in enumerate(plan.expectations):
         yield f"expectations[{i}]", "assertion", ref
+    for i, ref in enumerate(plan.lifecycle.requires):
+        yield f"lifecycle.requires[{i}]", "assertion", ref
+    for i, window in enumerate(plan.windows):
+        yield f"windows[{i}].assertion", "assertion", window.assertion
 
 
 def _callable_refs(plan: Plan) -> Iterator[tuple[str, CallableRef]]:
@@ -376,6 +380,9 @@ def _callable_refs(plan: Plan) -> Iterator[tuple[str, CallableRef]]:
                 yield from references(value, f"steps[{i}].{field.name}")
     for i, node in enumerate(plan.chaos):
         yield from references(node.triggers, f"chaos[{i}].triggers")
+    life = plan.lifecycle
+    for name in ("setup", "teardown", "snapshots", "rollbacks"):
+        yield from references(getattr(life, name), f"lifecycle.{name}")
 
 
 def check_components(

@@ -57,6 +57,8 @@ def test_the_same_playbook_passes_on_every_bus(any_bus: str, playbook: str, tmp_
     done = play(str(REPO / "playbooks" / playbook), "--report-dir", str(tmp_path), *extra)
     assert done.returncode == 0, done.stdout + done.stderr
     for report in tmp_path.rglob("report.json"):
+        if report.parent == tmp_path:
+            continue  # the suite's own report
         data = orjson.loads(report.read_bytes())
         assert data["clock"] == ("virtual" if any_bus == "memory://" else "wall")
         assert data["passed"]

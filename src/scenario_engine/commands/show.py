@@ -113,6 +113,9 @@ def outline(plan: Plan, source: Path | None = None) -> Iterator[str]:
         yield "  expect:"
         for ref in plan.expectations:
             yield f"    {describe_ref(ref)}"
+    from scenario_engine.commands._lifecycle_outline import lifecycle_lines
+
+    yield from lifecycle_lines(plan)
 
 
 def _named(ref: Ref) -> str:
@@ -162,7 +165,9 @@ def _step(step: Step) -> str:
         where = f" where {render_value(step.where)}" if step.where is not None else ""
         return f"wait_for {step.topic}{where} (timeout {format_duration(step.timeout)})"
     if isinstance(step, DoStep):
-        return f"do {step.name or step.fn.target} ({step.fn.target})"
+        extra = "" if step.critical else ", not critical"
+        extra += f", timeout {format_duration(step.timeout)}" if step.timeout else ""
+        return f"do {step.name or step.fn.target} ({step.fn.target}{extra})"
     if isinstance(step, CheckStep):
         return f"check {step.name!r}: " + ", ".join(describe_ref(r) for r in step.assertions)
     if isinstance(step, GenerateStep):

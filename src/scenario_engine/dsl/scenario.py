@@ -19,6 +19,7 @@ import attrs
 from scenario_engine.dsl import _arguments as arg
 from scenario_engine.dsl.assertions import AssertionSpec
 from scenario_engine.dsl.chaos import TRIGGER_NAMES, ChaosSpec, make_triggers
+from scenario_engine.dsl.lifecycle import LifecycleMethods, window_of
 from scenario_engine.dsl.load import load_shape
 from scenario_engine.dsl.origins import Made, caller, record
 from scenario_engine.dsl.spec import Spec, SpecError
@@ -148,7 +149,7 @@ _TYPE_NAMES: Mapping[Any, str] = {int: "int", float: "float", bool: "bool", str:
 
 
 @attrs.frozen(repr=False)
-class Scenario:
+class Scenario(LifecycleMethods):
     """A scenario under construction; ``build()`` returns its immutable :class:`Plan`.
 
     >>> from scenario_engine import Count
@@ -450,11 +451,20 @@ class Scenario:
         step = WaitForStep(topic=topic, timeout=seconds, where=arg.frozen(where, here))
         return self._evolve(steps=(*self._plan.steps, step))
 
-    def do(self, fn: Callable[..., Any] | str, *, name: str | None = None) -> Scenario:
-        """Call ``fn(ctx)`` mid-run (``ctx.publish``, ``ctx.events``, ``ctx.now``)."""
-        ref = _callable_ref(fn, self._where("do(...)"))
-        label = arg.label(name, "name", self._where("do(...)")) or ref.target.rpartition(":")[2]
-        return self._evolve(steps=(*self._plan.steps, DoStep(fn=ref, name=label)))
+    def do(
+        self,
+        fn: Callable[..., Any] | str,
+        *,
+        name: str | None = None,
+        critical: bool = True,
+        timeout: Any = None,
+    ) -> Scenario:
+        """Call ``fn(ctx)`` mid-run (``ctx.publish``, ``ctx.events``, ``ctx.now``); if it
+        raises (or outlives ``timeout``, real time) the scenario stops, unless
+        ``critical=False``."""
+        hook = self._hook("do", fn, name, timeout)
+        step = DoStep(fn=hook.fn, name=hook.name, critical=bool(critical), timeout=hook.timeout)
+        return self._evolve(steps=(*self._plan.steps, step))
 
     def check(self, *assertions: Any, name: str | None = None) -> Scenario:
         """A checkpoint: these assertions must hold on what was delivered so far."""
@@ -563,8 +573,13 @@ class Scenario:
         )
 
     def expect(self, assertion: AssertionSpec | str, **params: Any) -> Scenario:
-        """An assertion checked over the whole run."""
-        ref = _component("assertion", assertion, params, self._where("expect(...)"))
+        """An assertion checked over the whole run, or only ``before=``, ``during=`` or
+        ``after=`` a phase (or ``'chaos'``, the span of the phases chaos is limited to)."""
+        where = self._where("expect(...)")
+        window = window_of(where, params)
+        ref = _component("assertion", assertion, params, where)
+        if window is not None:
+            return self._windowed(ref, window)
         return self._evolve(expectations=(*self._plan.expectations, ref))
 
     # ------------------------------------------------------------------ result

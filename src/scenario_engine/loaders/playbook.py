@@ -35,7 +35,7 @@ from scenario_engine.loaders.user_code import is_user_code
 from scenario_engine.packs import install_hint, pack_of_module
 from scenario_engine.plan.nodes import Plan
 
-__all__ = ["load_playbook"]
+__all__ = ["load_playbook", "run_module"]
 
 _EXAMPLE = "scenario = Scenario('name').phase('calm', cycles=3)"
 #: set on modules run as playbooks: a later playbook of the same name may replace them
@@ -51,6 +51,12 @@ def load_playbook(path: Path, variables: Mapping[str, str]) -> list[Plan]:
     """
     module = _execute(path)
     return [carry(plan, with_vars(plan, variables)) for plan in _collect(module, path)]
+
+
+def run_module(path: Path) -> ModuleType:
+    """Execute a playbook as a module, as :func:`load_playbook` does, for callers that look
+    for other module-level objects (orchestrations)."""
+    return _execute(path)
 
 
 def _module_name(path: Path, real: Path) -> str:

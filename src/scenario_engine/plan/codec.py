@@ -59,6 +59,13 @@ from scenario_engine.plan._fields import (
     string,
 )
 from scenario_engine.plan._parse import parse
+from scenario_engine.plan.lifecycle import (
+    HookNode,
+    Lifecycle,
+    RollbackNode,
+    SnapshotNode,
+    WindowNode,
+)
 from scenario_engine.plan.nodes import (
     FORMAT_VERSION,
     ChaosNode,
@@ -119,6 +126,11 @@ _NODES = (
     TopicNode,
     ServiceNode,
     *STEP_TYPES.values(),
+    HookNode,
+    SnapshotNode,
+    RollbackNode,
+    Lifecycle,
+    WindowNode,
     Plan,
 )
 #: fields holding durations (seconds in the IR, "500ms" or 0.5 in files)
@@ -129,6 +141,10 @@ _DURATIONS: Mapping[type, tuple[str, ...]] = {
     PublishStep: ("interval", "delay"),
     WaitForStep: ("timeout",),
     ServiceNode: ("ready_timeout", "grace"),
+    DoStep: ("timeout",),
+    HookNode: ("timeout",),
+    RollbackNode: ("timeout",),
+    Lifecycle: ("warmup",),
     Plan: ("timeout",),
 }
 #: fields holding component references, with the kind their position implies
@@ -139,6 +155,8 @@ _REFS: Mapping[type, tuple[str, str]] = {
     ChaosNode: ("action", "chaos"),
     CheckStep: ("assertions", "assertion"),
     Plan: ("expectations", "assertion"),
+    Lifecycle: ("requires", "assertion"),
+    WindowNode: ("assertion", "assertion"),
 }
 
 

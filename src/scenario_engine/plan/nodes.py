@@ -199,10 +199,13 @@ class WaitForStep:
 
 @attrs.frozen(kw_only=True)
 class DoStep:
-    """Call a Python callable with the run context."""
+    """Call a Python callable with the run context; if it raises (or outlives ``timeout``
+    real seconds), the scenario stops unless ``critical`` is False."""
 
     fn: CallableRef
     name: str = ""
+    critical: bool = True
+    timeout: float | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -235,6 +238,9 @@ class ReplayStep:
 
 Step = PhaseStep | PublishStep | WaitForStep | DoStep | CheckStep | GenerateStep | ReplayStep
 
+# after Ref, which the lifecycle nodes use
+from scenario_engine.plan.lifecycle import Lifecycle, WindowNode  # noqa: E402
+
 
 @attrs.frozen(kw_only=True)
 class Plan:
@@ -257,3 +263,5 @@ class Plan:
     services: tuple[ServiceNode, ...] = ()
     expectations: tuple[Ref, ...] = ()
     topics: tuple[TopicNode, ...] = ()
+    windows: tuple[WindowNode, ...] = ()
+    lifecycle: Lifecycle = attrs.field(factory=Lifecycle)

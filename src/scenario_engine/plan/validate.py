@@ -34,6 +34,7 @@ from scenario_engine.plan.nodes import (
     WaitForStep,
 )
 from scenario_engine.plan.services import service_problems
+from scenario_engine.plan.validate_lifecycle import validate_lifecycle
 from scenario_engine.plan.values import CallableRef, FrozenMap
 from scenario_engine.template_rules import template_problems
 
@@ -308,6 +309,7 @@ def validate(plan: Plan) -> list[Problem]:
         if isinstance(step, CheckStep):
             for j, ref in enumerate(step.assertions):
                 problems += _condition(f"steps[{i}].assertions[{j}]", ref)
+    problems += validate_lifecycle(plan, phases)
     return problems
 
 

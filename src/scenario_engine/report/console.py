@@ -14,8 +14,22 @@ from scenario_engine.report.progress import format_rate
 
 __all__ = ["ConsoleReporter", "never_matched_lines", "render_summary"]
 
-_MARK = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "interrupted": "INTERRUPTED"}
-_COLOR = {"passed": "green", "failed": "red", "error": "red", "interrupted": "yellow"}
+_MARK = {
+    "passed": "PASS",
+    "failed": "FAIL",
+    "error": "ERROR",
+    "interrupted": "INTERRUPTED",
+    "precondition failed": "PRECONDITION FAILED",
+}
+_COLOR = {
+    "passed": "green",
+    "failed": "red",
+    "error": "red",
+    "interrupted": "yellow",
+    "precondition failed": "red",
+}
+#: how many snapshot changes the summary lists before "and N more"
+_CHANGES = 10
 
 
 def _seconds(value: float) -> str:
@@ -101,7 +115,7 @@ def render_summary(result: RunResult, *, color: bool = False, verbose: bool = Fa
             f"({result.published} events published by the engine)"
         )
     for step in result.steps:
-        if step.status in ("failed", "error") or verbose:
+        if step.status in ("failed", "error", "tolerated") or verbose:
             lines.append(
                 f"  step {step.kind} {step.name!r}: {step.status}"
                 + (f" - {step.message}" if step.message else "")
@@ -112,6 +126,10 @@ def render_summary(result: RunResult, *, color: bool = False, verbose: bool = Fa
         vacuous = bool(assertion.stats.get("vacuous"))
         latency = latency_line(assertion.stats)
         where = f" [checkpoint {assertion.checkpoint}]" if assertion.checkpoint else ""
+        if assertion.checkpoint == "precondition":
+            where = " [precondition]"
+        if assertion.window:
+            where = f" [{assertion.group + ', ' if assertion.group else ''}{assertion.window}]"
         if assertion.passed and not verbose:
             # a pass that judged nothing is said; a latency assertion shows its distribution
             if vacuous:
@@ -127,6 +145,8 @@ def render_summary(result: RunResult, *, color: bool = False, verbose: bool = Fa
         lines += [f"       {line}" for line in assertion.explain().splitlines()]
         if latency:
             lines.append(f"       latency:  {latency}")
+    lines += _windows(result)
+    lines += _snapshots(result)
     passed = sum(a.passed for a in result.assertions)
     if result.assertions:
         empty = sum(1 for a in result.assertions if a.passed and a.stats.get("vacuous"))
@@ -163,6 +183,32 @@ def render_summary(result: RunResult, *, color: bool = False, verbose: bool = Fa
     if result.report_dir:
         lines.append(f"  report: {result.report_dir}")
     return "\n".join(lines)
+
+
+def _windows(result: RunResult) -> list[str]:
+    """One line per assertion judged over windows: its verdict in each, in order."""
+    verdicts: dict[str, list[str]] = {}
+    for a in result.assertions:
+        if a.window:
+            held = "held" if a.passed else "FAILED"
+            verdicts.setdefault(a.label, []).append(f"{a.window} {held}")
+    return [f"  windows {label}: {', '.join(parts)}" for label, parts in verdicts.items()]
+
+
+def _snapshots(result: RunResult) -> list[str]:
+    lines = []
+    for snap in result.snapshots:
+        if snap.error:
+            lines.append(f"  snapshot {snap.name}: {snap.error}")
+            continue
+        if not snap.changes:
+            lines.append(f"  snapshot {snap.name}: no change from before to after")
+            continue
+        lines.append(f"  snapshot {snap.name}: {len(snap.changes)} change(s) from before to after")
+        lines += [f"       {change}" for change in snap.changes[:_CHANGES]]
+        if len(snap.changes) > _CHANGES:
+            lines.append(f"       and {len(snap.changes) - _CHANGES} more")
+    return lines
 
 
 class ConsoleReporter:

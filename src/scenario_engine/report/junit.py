@@ -22,7 +22,7 @@ def junit_xml(results: Iterable[RunResult]) -> bytes:
         ]
         cases += [
             (
-                a.label,
+                f"{a.label} [{a.window}]" if a.window else a.label,
                 "passed" if a.passed else "failed",
                 f"expected {a.expected}; actual {a.actual}",
                 a.explain(),

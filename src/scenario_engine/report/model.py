@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 
+from scenario_engine.report.snapshots import SnapshotResult
 from scenario_engine.spi import Witness
 
 __all__ = ["Application", "AssertionResult", "ChaosResult", "RunResult", "StepResult"]
@@ -14,7 +15,8 @@ __all__ = ["Application", "AssertionResult", "ChaosResult", "RunResult", "StepRe
 
 @attrs.frozen
 class StepResult:
-    """One step: ``status`` is passed, failed, error or skipped."""
+    """One step: ``status`` is passed, failed, error, skipped, or tolerated (a step with
+    ``critical=False`` that raised: reported, and the run went on)."""
 
     index: int
     kind: str
@@ -38,6 +40,9 @@ class AssertionResult:
     stats: Mapping[str, Any] = attrs.field(factory=dict)
     at: float | None = None
     checkpoint: str | None = None
+    #: the window it was judged over ("during crash"), and its steady-state group
+    window: str | None = None
+    group: str | None = None
 
     def explain(self) -> str:
         """A few lines a person reads first: expected, actual, the events that show it."""
@@ -96,7 +101,8 @@ class Application:
 
 @attrs.frozen
 class RunResult:
-    """Everything a run produced; ``status`` is passed, failed, error or interrupted.
+    """Everything a run produced; ``status`` is passed, failed, error, interrupted or
+    "precondition failed" (a ``require`` did not hold on the warm-up: nothing ran).
 
     ``events_recorded`` counts deliveries (``events_released`` of them were held
     by chaos first); ``events_dropped`` counts only real losses; ``events_held``
@@ -130,6 +136,7 @@ class RunResult:
     publish_rate: float | None = None
     #: every chaos application, in order (see :class:`Application`)
     applications: tuple[Application, ...] = ()
+    snapshots: tuple[SnapshotResult, ...] = ()
 
     @property
     def passed(self) -> bool:

@@ -21,6 +21,7 @@ from scenario_engine.errors import InfrastructureError, PlanError, Problem, Scen
 from scenario_engine.events import Event
 from scenario_engine.plan.nodes import (
     CheckStep,
+    PhaseStep,
     Plan,
     Step,
     WaitForStep,
@@ -36,6 +37,7 @@ from scenario_engine.runtime.chaos_pipeline import ChaosPipeline
 from scenario_engine.runtime.generation import GeneratorState
 from scenario_engine.runtime.inbound import Echoes, Inbound, merge_results
 from scenario_engine.runtime.interest import judged_topics
+from scenario_engine.runtime.lifecycle import PRECONDITION, PRECONDITION_FAILED, Lifecycle
 from scenario_engine.runtime.monitoring import MonitorSet, Watcher
 from scenario_engine.runtime.options import RunOptions
 from scenario_engine.runtime.progress import attach as attach_progress
@@ -47,6 +49,7 @@ from scenario_engine.runtime.service_runs import ServiceRuns
 from scenario_engine.runtime.steps import STEP_HANDLERS, step_kind, step_label
 from scenario_engine.runtime.system_bus import EngineBus, traceback_excerpt
 from scenario_engine.runtime.topics import route_topics
+from scenario_engine.runtime.windows import WindowSet
 from scenario_engine.spi import compile_where
 from scenario_engine.templates import data_only
 
@@ -127,14 +130,21 @@ class Run:
         self.period = min((g.every for g in plan.generators), default=1.0)
 
         self.monitors = MonitorSet(self.registry, self._now, self._assertion_failed)
+        # with preconditions, the scenario's own monitors sleep through the warm-up
+        asleep = bool(plan.lifecycle.requires)
         for i, ref in enumerate(plan.expectations):
-            self.monitors.add(ref, where=f"expectations[{i}]")
+            self.monitors.add(ref, where=f"expectations[{i}]", dormant=asleep)
         for i, step in enumerate(plan.steps):
             if isinstance(step, CheckStep):
                 for j, ref in enumerate(step.assertions):
                     self.monitors.add(
-                        ref, where=f"steps[{i}].assertions[{j}]", checkpoint=step.name
+                        ref,
+                        where=f"steps[{i}].assertions[{j}]",
+                        checkpoint=step.name,
+                        dormant=asleep,
                     )
+        self.windows = WindowSet(plan, self.monitors)
+        self.lifecycle = Lifecycle(self)
         self.generators = [
             GeneratorState(i, node, self.registry, self.rngs)
             for i, node in enumerate(plan.generators)
@@ -344,22 +354,35 @@ class Run:
             self._start_systems()
             self._start_relays()
             self.services.start()
-            self._arm_watchers(-1)
-            self._run_steps()
-            self.step_index = len(self.plan.steps)
-            self._settle()
-        except _StopRun:
-            pass
+            if self.lifecycle.begin():
+                self._wake_monitors()
+                self._arm_watchers(-1)
+                self.windows.begin()
+                self._run_steps()
+                self.step_index = len(self.plan.steps)
+                self._settle()
+            else:
+                for index in range(len(self.plan.steps)):
+                    self._skip(index)
         except KeyboardInterrupt:
             interrupted = True
         except InfrastructureError as err:
             infrastructure = err
             self.errors.append(str(err))
+        except _StopRun:
+            pass
         finally:
             result = self._finish(interrupted, infrastructure)
         if infrastructure is not None:
             raise infrastructure
         return result
+
+    def _wake_monitors(self) -> None:
+        if self.plan.lifecycle.requires:
+            self.monitors.wake(None)
+            for step in self.plan.steps:
+                if isinstance(step, CheckStep):
+                    self.monitors.wake(step.name)
 
     def _start_systems(self) -> None:
         if not self.options.systems:
@@ -440,6 +463,8 @@ class Run:
                 logger.bind(step=index).debug(
                     "step {} starts at {:.3f}s", step_label(step), started
                 )
+                if isinstance(step, PhaseStep):
+                    self.windows.phase_started(step.name)
                 try:
                     result = handler(self, step, index)
                 except (ScenarioError, _StopRun):
@@ -460,6 +485,9 @@ class Run:
                         detail=traceback_excerpt(err),
                     )
                 self.steps.append(result)
+                if isinstance(step, PhaseStep):
+                    self.windows.phase_ended(step.name)
+                    self.lifecycle.snapshot(f"after {step.name}", phase_boundary=True)
                 self.recorder.flush()
                 if self.scheduler.now >= self._deadline():
                     self._timed_out()
@@ -538,6 +566,37 @@ class Run:
             self.scheduler.drain(limit=deadline)
         self.bus.flush()
 
+    def _verdicts(self, interrupted: bool) -> tuple[AssertionResult, ...]:
+        """Preconditions, checkpoint failures, windows, then the run's own assertions."""
+        life = self.lifecycle
+        if life.failed_precondition:
+            return tuple(life.preconditions)
+        if interrupted:
+            return tuple(f for f in self.failures if f.checkpoint not in (None, PRECONDITION))
+        windows = self.windows.finish()
+        assertions = self.monitors.finish(None)
+        skip = {None, PRECONDITION, *self.windows.labels}
+        checkpoints = [f for f in self.failures if f.checkpoint not in skip]
+        return tuple(checkpoints + windows + assertions)
+
+    def _run_status(
+        self,
+        interrupted: bool,
+        infrastructure: InfrastructureError | None,
+        assertions: tuple[AssertionResult, ...],
+    ) -> str:
+        if interrupted:
+            return "interrupted"
+        if infrastructure is not None:
+            return "error"
+        if self.lifecycle.failed_precondition:
+            return PRECONDITION_FAILED
+        if self.errors or any(s.status in ("failed", "error") for s in self.steps):
+            return "error" if any(s.status == "error" for s in self.steps) else "failed"
+        if any(not a.passed for a in assertions):
+            return "failed"
+        return "passed"
+
     def _finish(self, interrupted: bool, infrastructure: InfrastructureError | None) -> RunResult:
         """Close the run and write its report; a Ctrl-C meanwhile waits for the report."""
         with interrupts.shielded():
@@ -545,9 +604,12 @@ class Run:
 
     def _conclude(self, interrupted: bool, infrastructure: InfrastructureError | None) -> RunResult:
         self.services.stop()
-        assertions = self.monitors.finish(None) if not interrupted else []
-        checkpoints = [f for f in self.failures if f.checkpoint is not None]
-        all_assertions = tuple(checkpoints + assertions)
+        all_assertions = self._verdicts(interrupted)
+        status = self._run_status(interrupted, infrastructure, all_assertions)
+        try:  # rollbacks and teardown, whatever happened
+            self.lifecycle.end(status, deviated=any(not a.passed for a in all_assertions))
+        except KeyboardInterrupt:
+            interrupted = True
         try:
             self.bus.close()
         except Exception as err:  # closing a broken bus must not hide the run's result
@@ -555,16 +617,7 @@ class Run:
         self.recorder.close()
         if interrupts.take_pending():
             interrupted = True
-        if interrupted:
-            status = "interrupted"
-        elif infrastructure is not None:
-            status = "error"
-        elif self.errors or any(s.status in ("failed", "error") for s in self.steps):
-            status = "error" if any(s.status == "error" for s in self.steps) else "failed"
-        elif any(not a.passed for a in all_assertions):
-            status = "failed"
-        else:
-            status = "passed"
+        status = self._run_status(interrupted, infrastructure, all_assertions)
         result = RunResult(
             name=self.plan.name,
             seed=self.plan.seed,
@@ -594,6 +647,7 @@ class Run:
             publish_rate=self.meter.rate if self.meter is not None else None,
             error="; ".join(self.errors),
             applications=tuple(self.pipeline.log.applications),
+            snapshots=self.lifecycle.snapshot_results(),
         )
         if self.directory is not None:
             from scenario_engine.report.json_report import write_report

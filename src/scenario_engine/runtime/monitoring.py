@@ -28,9 +28,13 @@ class _Slot:
     #: the monitor keeps seeing events after its first failure (its statistics need them)
     persistent: bool = False
     finished: bool = False
+    #: a dormant monitor sees nothing until woken (a window not open yet)
+    dormant: bool = False
 
     @property
     def routed(self) -> bool:
+        if self.dormant:
+            return False
         return self.result is None or (self.persistent and not self.finished)
 
 
@@ -70,7 +74,9 @@ class MonitorSet:
         #: what the run saw and declared, for monitors that review an empty verdict
         self.census: Any = None
 
-    def add(self, ref: Ref, where: str, checkpoint: str | None = None) -> None:
+    def add(
+        self, ref: Ref, where: str, checkpoint: str | None = None, *, dormant: bool = False
+    ) -> None:
         monitor = self._registry.create("assertion", ref.name, thaw(ref.params), where=where)
         slot = _Slot(
             describe_ref(ref),
@@ -78,6 +84,7 @@ class MonitorSet:
             TopicPattern(monitor.topics),
             checkpoint,
             persistent=bool(getattr(monitor, "observes_after_failure", False)),
+            dormant=dormant,
         )
         self._slots.append(slot)
         self._routes.clear()
@@ -85,6 +92,13 @@ class MonitorSet:
     def topics(self) -> set[str]:
         """Every topic pattern some assertion watches."""
         return {pattern for slot in self._slots for pattern in slot.topics.patterns}
+
+    def wake(self, checkpoint: str | None) -> None:
+        """Start showing events to the dormant monitors of ``checkpoint``."""
+        for slot in self._slots:
+            if slot.checkpoint == checkpoint:
+                slot.dormant = False
+        self._routes.clear()
 
     def watch(self, watcher: Watcher) -> None:
         self._watchers.append(watcher)

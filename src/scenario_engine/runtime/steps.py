@@ -215,19 +215,29 @@ def run_wait_for(run: Run, step: WaitForStep, index: int) -> StepResult:
 
 
 def run_do(run: Run, step: DoStep, index: int) -> StepResult:
+    from scenario_engine.runtime.lifecycle import HookTimeout, call_with_timeout
+
     start = run.scheduler.now
     try:
         fn = step.fn.resolve()
-        fn(StepContext(run, step.name))
+        call_with_timeout(fn, StepContext(run, step.name), step.timeout)
     except (Exception, SystemExit) as err:  # sys.exit in a step ends the step, not the run
-        message = (
-            f"do({step.name}) called sys.exit({err.code!r})"
-            if isinstance(err, SystemExit)
-            else f"do({step.name}) raised {type(err).__name__}: {err}"
-        )
+        timed_out = isinstance(err, HookTimeout)
+        if isinstance(err, SystemExit):
+            message = f"do({step.name}) called sys.exit({err.code!r})"
+        else:
+            what = "timed out" if timed_out else f"raised {type(err).__name__}"
+            message = f"do({step.name}) {what}: {err}"
+        if not step.critical:  # noted, and the scenario goes on: it does not fail the run
+            return run.step_result(
+                step, index, start, status="tolerated", message=f"{message} (not critical)",
+                detail="" if timed_out else traceback_excerpt(err),
+            )
         run.errors.append(message)
+        run.scheduler.stopped = True  # a critical step that raised stops the scenario
         return run.step_result(
-            step, index, start, status="error", message=message, detail=traceback_excerpt(err)
+            step, index, start, status="error", message=message,
+            detail="" if timed_out else traceback_excerpt(err),
         )
     return run.step_result(step, index, start)
 

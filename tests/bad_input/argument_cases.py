@@ -74,7 +74,6 @@ CASES = [
     # ------------------------------------------------------------------ play: paths
     cli("play without paths", "play", "Error: Missing argument 'PATHS...'."),
     cli("play a missing file", "play missing.py", "error: missing.py: no such file"),
-    cli("play a folder", "play .", "Error: Invalid value for 'PATHS...': File '.' is a directory."),
     cli("play a text file", "play notes.txt", "error: notes.txt: no loader for '.txt' files (known: .json, .py, .toml, .yaml, .yml)\n  hint: give a .py playbook, a .toml / .json plan file or a .yaml event file"),
     cli("play a file without a suffix", "play Makefile", "error: Makefile: no such file"),
     cli("play an unknown option", "play ok.py --sped 2", "Error: No such option '--sped'. (Did you mean one of: '--seed', '--speed'?)"),

@@ -74,9 +74,12 @@ class LifecycleMethods:
         return self._evolve(lifecycle=attrs.evolve(self._plan.lifecycle, **changes))
 
     def _hook(self, method: str, fn: Any, name: str | None, timeout: Any) -> HookNode:
+        from scenario_engine.dsl import _arguments as arg
+
         h = _helpers()
         where = self._where(f"{method}(...)")
         ref = h._callable_ref(fn, where)
+        name = arg.label(name, "name", where)
         seconds = None if timeout is None else h._seconds(timeout, where)
         if seconds is not None and seconds <= 0:
             raise SpecError([Problem(where, f"timeout must be > 0 (got {timeout!r})")])

@@ -40,19 +40,8 @@ __all__ = [
 #: the longest delay or spacing: 10 years, in milliseconds
 MAX_MS = MAX_SECONDS * 1000
 
-TRIGGER_NAMES = frozenset(
-    {
-        "topics",
-        "probability",
-        "at_cycle",
-        "between",
-        "after",
-        "every",
-        "where",
-        "max_times",
-        "at_events",
-    }
-)
+#: the generic triggers every chaos action takes: the fields of the IR's Triggers
+TRIGGER_NAMES = frozenset(field.name for field in attrs.fields(Triggers))
 
 
 def _cycle_range(value: Any) -> tuple[int, int] | None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
+
 from scenario_engine.plan.nodes import ChaosNode, Ref, Triggers
 from scenario_engine.plan.values import CallableRef, FrozenMap
 
@@ -45,18 +47,13 @@ def _positional(name: str, value: Any) -> list[str]:
     return [render_value(value)]
 
 
+#: the triggers written as keywords (topics are positional), in the IR's order
+_TRIGGER_FIELDS = tuple(f.name for f in attrs.fields(Triggers) if f.name != "topics")
+
+
 def _trigger_args(triggers: Triggers) -> list[str]:
     out = []
-    for name in (
-        "probability",
-        "at_cycle",
-        "between",
-        "after",
-        "every",
-        "where",
-        "max_times",
-        "at_events",
-    ):
+    for name in _TRIGGER_FIELDS:
         value = getattr(triggers, name)
         if value == getattr(_TRIGGER_DEFAULTS, name):
             continue
